@@ -1,0 +1,24 @@
+"""Locale selection: the tenant's locale wins, then the browser's, then the default (sl or en)."""
+
+from __future__ import annotations
+
+from flask import current_app, g, has_request_context, request
+
+
+def select_locale() -> str:
+    tenant = g.get("tenant")
+    if tenant is not None:
+        return tenant.locale
+    locales = current_app.config["LMS_LOCALES"]
+    if has_request_context():
+        best = request.accept_languages.best_match(locales)
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def inject_locale() -> dict[str, str]:
+    """Templates read ``current_locale`` for ``<html lang>`` and date formats."""
+    from flask_babel import get_locale
+
+    return {"current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}

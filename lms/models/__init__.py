@@ -1,0 +1,86 @@
+"""All models, one module per domain of spec/schema.md; importing this registers every table."""
+
+from lms.models.tenancy import Membership, Tenant
+from lms.models.users import EmailPreference, EmailToken, User, UserPermission, UserSession
+from lms.models.content import (
+    Attachment,
+    Module,
+    ModuleCategory,
+    ModuleMentor,
+    ModulePrerequisite,
+    ModuleTag,
+    Section,
+    Tag,
+)
+from lms.models.progress import (
+    Certificate,
+    ModuleSelfAssessment,
+    ProgressOverride,
+    Quiz,
+    QuizAttempt,
+    QuizQuestion,
+    SectionCompletion,
+)
+from lms.models.community import ChatMessage, Comment, Notification, NotificationDedup
+from lms.models.groups import Group, ModuleGroup, UserGroup
+from lms.models.radar import MentorRadarPost, RadarSave, RadarSeen
+from lms.models.events import LiveEventGroup, MentorLiveEvent
+from lms.models.pinning import CompanyPinnedModule, UserPinnedModule
+from lms.models.ai import AiModuleBuild
+from lms.models.media import MediaAsset
+from lms.models.gamification import Reward, RewardRedemption, UserXpBalance, XpTransaction
+from lms.models.suggestions import KnowledgeSuggestion, KnowledgeSuggestionComment, KnowledgeSuggestionVote
+from lms.models.audit import AuditLog, ChangelogEntry, ModuleChangeLog, UserModuleLastAccess, UserModuleReview
+
+__all__ = [
+    "AiModuleBuild",
+    "Attachment",
+    "AuditLog",
+    "Certificate",
+    "ChangelogEntry",
+    "ChatMessage",
+    "Comment",
+    "CompanyPinnedModule",
+    "EmailPreference",
+    "EmailToken",
+    "Group",
+    "KnowledgeSuggestion",
+    "KnowledgeSuggestionComment",
+    "KnowledgeSuggestionVote",
+    "LiveEventGroup",
+    "MediaAsset",
+    "Membership",
+    "MentorLiveEvent",
+    "MentorRadarPost",
+    "Module",
+    "ModuleCategory",
+    "ModuleChangeLog",
+    "ModuleGroup",
+    "ModuleMentor",
+    "ModulePrerequisite",
+    "ModuleSelfAssessment",
+    "ModuleTag",
+    "Notification",
+    "NotificationDedup",
+    "ProgressOverride",
+    "Quiz",
+    "QuizAttempt",
+    "QuizQuestion",
+    "RadarSave",
+    "RadarSeen",
+    "Reward",
+    "RewardRedemption",
+    "Section",
+    "SectionCompletion",
+    "Tag",
+    "Tenant",
+    "User",
+    "UserGroup",
+    "UserModuleLastAccess",
+    "UserModuleReview",
+    "UserPermission",
+    "UserPinnedModule",
+    "UserSession",
+    "UserXpBalance",
+    "XpTransaction",
+]

@@ -1,0 +1,284 @@
+"""Every enum of spec/schema.md, with exactly the values listed there.
+
+Stored as non-native enums (VARCHAR + CHECK) by ``types.enum_type``.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class TenantTheme(enum.Enum):
+    DEFAULT = "DEFAULT"
+    OCEAN = "OCEAN"
+    SUNSET = "SUNSET"
+
+
+class TenantPlan(enum.Enum):
+    FREE = "FREE"
+    STARTER = "STARTER"
+    PRO = "PRO"
+
+
+class TenantRole(enum.Enum):
+    OWNER = "OWNER"
+    SUPER_ADMIN = "SUPER_ADMIN"
+    ADMIN = "ADMIN"
+    HR = "HR"
+    EMPLOYEE = "EMPLOYEE"
+    VIEWER = "VIEWER"
+
+
+class Role(enum.Enum):
+    """Global role of a user; OWNER and SUPER_ADMIN are platform staff (DESIGN.md: roles)."""
+
+    OWNER = "OWNER"
+    SUPER_ADMIN = "SUPER_ADMIN"
+    ADMIN = "ADMIN"
+    EMPLOYEE = "EMPLOYEE"
+
+
+class Permission(enum.Enum):
+    MANAGE_ALL_MODULES = "MANAGE_ALL_MODULES"
+    MANAGE_OWN_MODULES = "MANAGE_OWN_MODULES"
+    VIEW_ALL_PROGRESS = "VIEW_ALL_PROGRESS"
+    VIEW_GROUP_PROGRESS = "VIEW_GROUP_PROGRESS"
+    MANAGE_USERS = "MANAGE_USERS"
+    MANAGE_GROUPS = "MANAGE_GROUPS"
+    MANAGE_QUIZZES = "MANAGE_QUIZZES"
+    OVERRIDE_PROGRESS = "OVERRIDE_PROGRESS"
+    VIEW_ANALYTICS = "VIEW_ANALYTICS"
+    VIEW_AUDIT_LOG = "VIEW_AUDIT_LOG"
+    EXPORT_REPORTS = "EXPORT_REPORTS"
+    MANAGE_REWARDS = "MANAGE_REWARDS"
+    VIEW_MANAGER_DASHBOARD = "VIEW_MANAGER_DASHBOARD"
+    MANAGE_SUGGESTIONS = "MANAGE_SUGGESTIONS"
+
+
+class ModuleStatus(enum.Enum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"
+    ARCHIVED = "ARCHIVED"
+
+
+class Difficulty(enum.Enum):
+    BEGINNER = "BEGINNER"
+    INTERMEDIATE = "INTERMEDIATE"
+    ADVANCED = "ADVANCED"
+
+
+class SectionType(enum.Enum):
+    TEXT = "TEXT"
+    VIDEO = "VIDEO"
+    ATTACHMENT = "ATTACHMENT"
+    MIXED = "MIXED"
+
+
+class VideoSourceType(enum.Enum):
+    YOUTUBE_VIMEO_URL = "YOUTUBE_VIMEO_URL"
+    UPLOAD = "UPLOAD"
+    CLOUDFLARE_STREAM = "CLOUDFLARE_STREAM"
+    TARGETVIDEO = "TARGETVIDEO"
+
+
+class VideoStatus(enum.Enum):
+    PENDING = "PENDING"
+    READY = "READY"
+    ERROR = "ERROR"
+
+
+class AttachmentType(enum.Enum):
+    PDF = "PDF"
+    WORD = "WORD"
+    IMAGE = "IMAGE"
+    OTHER = "OTHER"
+
+
+class QuestionType(enum.Enum):
+    SINGLE_CHOICE = "SINGLE_CHOICE"
+    MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
+    TRUE_FALSE = "TRUE_FALSE"
+
+
+class NotificationType(enum.Enum):
+    NEW_MODULE = "NEW_MODULE"
+    DEADLINE_REMINDER = "DEADLINE_REMINDER"
+    QUIZ_RESULT = "QUIZ_RESULT"
+    COMMENT_REPLY = "COMMENT_REPLY"
+    CERTIFICATE_ISSUED = "CERTIFICATE_ISSUED"
+    PROGRESS_OVERRIDE = "PROGRESS_OVERRIDE"
+    MODULE_UPDATED = "MODULE_UPDATED"
+    SYSTEM = "SYSTEM"
+    RADAR_APPROVED = "RADAR_APPROVED"
+    RADAR_REJECTED = "RADAR_REJECTED"
+    NEW_KNOWLEDGE = "NEW_KNOWLEDGE"
+    XP_EARNED = "XP_EARNED"
+    REWARD_APPROVED = "REWARD_APPROVED"
+    REWARD_REJECTED = "REWARD_REJECTED"
+    SUGGESTION_POPULAR = "SUGGESTION_POPULAR"
+    SUGGESTION_STATUS_CHANGED = "SUGGESTION_STATUS_CHANGED"
+    MODULE_EXPIRING = "MODULE_EXPIRING"
+    MODULE_EXPIRED = "MODULE_EXPIRED"
+
+
+class XpSourceType(enum.Enum):
+    MODULE_COMPLETED = "MODULE_COMPLETED"
+    QUIZ_HIGH_SCORE = "QUIZ_HIGH_SCORE"
+    MENTOR_CONFIRMATION = "MENTOR_CONFIRMATION"
+    TOP_SUGGESTION = "TOP_SUGGESTION"
+    COMPLIANCE_RENEWAL = "COMPLIANCE_RENEWAL"
+    MANUAL = "MANUAL"
+
+
+class ReputationRank(enum.Enum):
+    """Ranks by lifetime XP; ``threshold`` is the XP at which a rank is reached."""
+
+    VAJENEC = "VAJENEC"
+    POMOCNIK = "POMOCNIK"
+    MOJSTER = "MOJSTER"
+    MENTOR = "MENTOR"
+
+    @property
+    def threshold(self) -> int:
+        return RANK_THRESHOLDS[self]
+
+
+RANK_THRESHOLDS = {
+    ReputationRank.VAJENEC: 0,
+    ReputationRank.POMOCNIK: 1500,
+    ReputationRank.MOJSTER: 3500,
+    ReputationRank.MENTOR: 6000,
+}
+
+
+class RedemptionStatus(enum.Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+class SuggestionStatus(enum.Enum):
+    OPEN = "OPEN"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    CONVERTED = "CONVERTED"
+
+
+class ChatMessageType(enum.Enum):
+    MESSAGE = "MESSAGE"
+    JOIN = "JOIN"
+    SYSTEM = "SYSTEM"
+    ACTION = "ACTION"
+
+
+class RadarPostStatus(enum.Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    ARCHIVED = "ARCHIVED"
+
+
+class MediaAssetType(enum.Enum):
+    VIDEO = "VIDEO"
+    DOCUMENT = "DOCUMENT"
+
+
+class MediaAssetStatus(enum.Enum):
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+    DELETE_PENDING = "DELETE_PENDING"
+    DELETE_FAILED = "DELETE_FAILED"
+
+
+class MediaProvider(enum.Enum):
+    CLOUDFLARE_STREAM = "CLOUDFLARE_STREAM"
+    VERCEL_BLOB = "VERCEL_BLOB"
+
+
+class EmailTokenType(enum.Enum):
+    PASSWORD_RESET = "PASSWORD_RESET"
+    INVITE = "INVITE"
+
+
+class EmailFrequency(enum.Enum):
+    """How often a user gets email copies of notifications (issue 6: EmailPreference).
+
+    Not an enum of the spec; the spec names only "frequency" on EmailPreference.
+    """
+
+    IMMEDIATE = "IMMEDIATE"
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
+    OFF = "OFF"
+
+
+class AiBuildSourceType(enum.Enum):
+    """Where an AI module build takes its text from; the spec names only ``sourceType``."""
+
+    TEXT = "TEXT"
+    PDF = "PDF"
+    WORD = "WORD"
+    URL = "URL"
+
+
+class AiBuildStatus(enum.Enum):
+    """Progress of an AI module build; the spec names only ``status``."""
+
+    PENDING = "PENDING"
+    EXTRACTING = "EXTRACTING"
+    GENERATING = "GENERATING"
+    READY = "READY"
+    FAILED = "FAILED"
+    APPLIED = "APPLIED"
+
+
+class AuditAction(enum.Enum):
+    """The 45 audited actions (USER_CREATED … SUGGESTION_CONVERTED), listed in docs/data-model.md."""
+
+    USER_CREATED = "USER_CREATED"
+    USER_UPDATED = "USER_UPDATED"
+    USER_DEACTIVATED = "USER_DEACTIVATED"
+    USER_REACTIVATED = "USER_REACTIVATED"
+    USER_INVITED = "USER_INVITED"
+    USER_ROLE_CHANGED = "USER_ROLE_CHANGED"
+    MEMBERSHIP_REMOVED = "MEMBERSHIP_REMOVED"
+    LOGIN_SUCCEEDED = "LOGIN_SUCCEEDED"
+    LOGIN_FAILED = "LOGIN_FAILED"
+    LOGOUT = "LOGOUT"
+    PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED"
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"
+    PERMISSION_GRANTED = "PERMISSION_GRANTED"
+    PERMISSION_REVOKED = "PERMISSION_REVOKED"
+    TENANT_CREATED = "TENANT_CREATED"
+    TENANT_UPDATED = "TENANT_UPDATED"
+    SUPPORT_ACCESS = "SUPPORT_ACCESS"
+    RECORD_CREATED = "RECORD_CREATED"
+    RECORD_UPDATED = "RECORD_UPDATED"
+    RECORD_DELETED = "RECORD_DELETED"
+    GROUP_CREATED = "GROUP_CREATED"
+    GROUP_UPDATED = "GROUP_UPDATED"
+    GROUP_DELETED = "GROUP_DELETED"
+    GROUP_MEMBER_ADDED = "GROUP_MEMBER_ADDED"
+    GROUP_MEMBER_REMOVED = "GROUP_MEMBER_REMOVED"
+    MODULE_CREATED = "MODULE_CREATED"
+    MODULE_UPDATED = "MODULE_UPDATED"
+    MODULE_PUBLISHED = "MODULE_PUBLISHED"
+    MODULE_ARCHIVED = "MODULE_ARCHIVED"
+    MODULE_DELETED = "MODULE_DELETED"
+    MODULE_VERSION_PUBLISHED = "MODULE_VERSION_PUBLISHED"
+    MODULE_ASSIGNED = "MODULE_ASSIGNED"
+    MODULE_UNASSIGNED = "MODULE_UNASSIGNED"
+    QUIZ_UPDATED = "QUIZ_UPDATED"
+    PROGRESS_OVERRIDDEN = "PROGRESS_OVERRIDDEN"
+    CERTIFICATE_REVOKED = "CERTIFICATE_REVOKED"
+    ASSET_BULK_DELETED = "ASSET_BULK_DELETED"
+    RADAR_POST_APPROVED = "RADAR_POST_APPROVED"
+    RADAR_POST_REJECTED = "RADAR_POST_REJECTED"
+    XP_ADJUSTED = "XP_ADJUSTED"
+    REDEMPTION_APPROVED = "REDEMPTION_APPROVED"
+    REDEMPTION_REJECTED = "REDEMPTION_REJECTED"
+    SUGGESTION_APPROVED = "SUGGESTION_APPROVED"
+    SUGGESTION_REJECTED = "SUGGESTION_REJECTED"
+    SUGGESTION_CONVERTED = "SUGGESTION_CONVERTED"

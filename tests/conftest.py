@@ -1,0 +1,184 @@
+"""Test fixtures: a real database (PostgreSQL in CI, SQLite otherwise) and real Redis.
+
+The schema is built once per test process by the Alembic migrations. Each test runs
+inside an outer transaction that is rolled back at its end; code that commits only
+releases a savepoint. Tests that need data other processes can see (RQ workers,
+parallel clients) use ``committed`` and clean up after themselves.
+
+``TEST_DATABASE_URL`` / ``TEST_REDIS_URL`` point at the servers. Without them a test
+that needs a server skips, unless ``LMS_REQUIRE_SERVICES=1`` (CI): then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("LMS_ENV", "testing")
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+from lms import create_app
+from lms.extensions import db
+
+REQUIRE_SERVICES = os.environ.get("LMS_REQUIRE_SERVICES") == "1"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def need_service(reason: str) -> None:
+    """Skip for want of a server, or fail when CI requires every server."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"LMS_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _worker_index(config: pytest.Config) -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
+def fresh_postgres_database(admin_url: str, name: str) -> str:
+    """Create (or re-create) an empty database next to ``admin_url`` and return its URL."""
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def postgres_admin_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url:
+        url = make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        if REQUIRE_SERVICES:
+            pytest.fail("LMS_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set")
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"{make_url(admin_url).database}_lms_{_worker_index(request.config)}"
+    yield fresh_postgres_database(admin_url, name)
+    drop_postgres_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def redis_url(request: pytest.FixtureRequest) -> str | None:
+    """A Redis database of its own per xdist worker, so parallel tests do not share queues."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        return None
+    return str(make_url(url).set(database=str(1 + _worker_index(request.config) % 15)))
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    from flask_migrate import upgrade
+
+    storage = tmp_path_factory.mktemp("storage")
+    application = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "LMS_ENV": "testing",
+            "TESTING": True,
+            "REDIS_URL": None,
+            "SMTP_HOST": None,
+            "STORAGE_DIR": str(storage),
+            "BASE_URL": "http://lms.test",
+            "SERVER_NAME": None,
+        }
+    )
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test inside one outer transaction, rolled back at its end."""
+    if "committed" in request.fixturenames or "app" not in request.fixturenames:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        db.session.remove()
+        db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed(app: Flask) -> Iterator[None]:
+    """Data really committed (visible to other processes); every table emptied afterwards."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [table.name for table in db.metadata.sorted_tables]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{name}"' for name in tables)
+                connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run while the test body runs, to pin a page's query count."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield statements
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def scratch_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as directory:
+        yield Path(directory)

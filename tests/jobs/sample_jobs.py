@@ -1,0 +1,25 @@
+"""Jobs that exist only for the tests of the job plumbing."""
+
+from __future__ import annotations
+
+from lms.extensions import db
+from lms.jobs import job
+from lms.models import ChangelogEntry, Tag
+from lms.tenancy import tenant_context
+
+
+@job()
+def publish_changelog(version: str, title: str) -> None:
+    db.session.add(ChangelogEntry(version=version, title=title, summary=title))
+
+
+@job()
+def add_tag(tenant_id: int, name: str) -> None:
+    with tenant_context(tenant_id):
+        db.session.add(Tag(name=name))
+
+
+@job()
+def always_fails() -> None:
+    db.session.add(ChangelogEntry(version="0.0.0", title="never", summary="never"))
+    raise RuntimeError("this job fails on purpose")

@@ -1,0 +1,143 @@
+"""Do jobs run once the transaction commits: inline without Redis, through RQ with it?"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from redis import Redis
+from rq import Queue
+from rq.registry import FailedJobRegistry
+
+from lms.extensions import db
+from lms.jobs import enqueue, get_queue
+from lms.models import ChangelogEntry, Tag, Tenant
+from lms.tenancy import tenant_context, unscoped
+from tests.conftest import need_service
+from tests.jobs.sample_jobs import add_tag, always_fails, publish_changelog
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _changelog_titles() -> list[str]:
+    return list(db.session.scalars(sa.select(ChangelogEntry.title).order_by(ChangelogEntry.title)))
+
+
+def test_inline_job_runs_after_commit_not_before(app_ctx: Flask) -> None:
+    db.session.connection()
+    enqueue(publish_changelog, "1.0.0", "first")
+
+    assert _changelog_titles() == []
+    db.session.commit()
+    assert _changelog_titles() == ["first"]
+
+
+def test_inline_job_of_a_rolled_back_transaction_never_runs(app_ctx: Flask) -> None:
+    db.session.connection()
+    enqueue(publish_changelog, "1.0.0", "rolled back")
+    db.session.rollback()
+    db.session.commit()
+
+    assert _changelog_titles() == []
+
+
+def test_inline_job_runs_in_its_tenant(app_ctx: Flask) -> None:
+    acme = Tenant(slug="acme", name="Acme")
+    globex = Tenant(slug="globex", name="Globex")
+    db.session.add_all([acme, globex])
+    db.session.commit()
+
+    enqueue(add_tag, globex.id, "safety")
+    db.session.commit()
+
+    with tenant_context(acme.id):
+        assert db.session.scalars(sa.select(Tag.name)).all() == []
+    with tenant_context(globex.id):
+        assert db.session.scalars(sa.select(Tag.name)).all() == ["safety"]
+
+
+def test_failing_inline_job_is_logged_and_writes_nothing(
+    app_ctx: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    enqueue(always_fails)
+
+    assert "inline job tests.jobs.sample_jobs:always_fails failed" in caplog.text
+    assert _changelog_titles() == []
+
+
+def test_only_marked_functions_can_be_enqueued(app_ctx: Flask) -> None:
+    with pytest.raises(ValueError, match="not marked with @job"):
+        enqueue(print, "hello")
+
+
+@pytest.fixture
+def redis(app: Flask, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Redis:
+    if redis_url is None:
+        need_service("TEST_REDIS_URL is not set")
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    return connection
+
+
+def _burst_worker(database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret-key",
+        "LMS_ENV": "testing",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "lms", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_job_goes_through_redis_to_a_burst_worker(
+    app: Flask, committed: None, redis: Redis, database_url: str, redis_url: str
+) -> None:
+    with app.app_context():
+        db.session.connection()
+        enqueue(publish_changelog, "2.0.0", "from the worker")
+        assert len(get_queue("default")) == 0, "nothing is queued before the commit"
+        db.session.commit()
+        assert len(get_queue("default")) == 1
+        job = get_queue("default").jobs[0]
+        assert job.retries_left == len(app.config["JOB_RETRY_INTERVALS"])
+
+    result = _burst_worker(database_url, redis_url)
+
+    assert result.returncode == 0, result.stderr
+    with app.app_context():
+        assert _changelog_titles() == ["from the worker"]
+        assert len(Queue("default", connection=redis)) == 0
+
+
+def test_failed_job_is_kept_for_retry_and_writes_nothing(
+    app: Flask, committed: None, redis: Redis, database_url: str, redis_url: str
+) -> None:
+    with app.app_context():
+        enqueue(always_fails)
+        job_id = get_queue("default").job_ids[0]
+
+    result = _burst_worker(database_url, redis_url)
+
+    assert result.returncode == 0, result.stderr
+    queue = Queue("default", connection=redis)
+    job = queue.fetch_job(job_id)
+    assert job.retries_left == len(app.config["JOB_RETRY_INTERVALS"]) - 1
+    assert job.get_status() == "scheduled"
+    assert job_id not in FailedJobRegistry(queue=queue).get_job_ids()
+    with app.app_context(), unscoped("test"):
+        assert _changelog_titles() == []

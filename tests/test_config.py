@@ -1,0 +1,93 @@
+"""Can the app start from its environment, and does a bad one say clearly what is wrong?"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lms.config import database_url, load_config
+from lms.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_without_secret_key_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        load_config({"LMS_ENV": "production"}, tmp_path)
+
+
+def test_development_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = load_config({"LMS_ENV": "development"}, tmp_path)["SECRET_KEY"]
+    second = load_config({"LMS_ENV": "development"}, tmp_path)["SECRET_KEY"]
+    assert first == second
+    assert len(first) >= 32
+
+
+def test_embedded_default_is_sqlite_under_instance(tmp_path: Path) -> None:
+    config = load_config({"SECRET_KEY": "x"}, tmp_path)
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'mojster.db'}"
+    assert config["REDIS_URL"] is None
+    assert config["SMTP_HOST"] is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgres://u:p@db/lms", "postgresql+psycopg2://u:p@db/lms"),
+        ("postgresql://u@db/lms", "postgresql+psycopg2://u@db/lms"),
+        ("sqlite:////var/lms.db", "sqlite:////var/lms.db"),
+    ],
+)
+def test_database_urls_are_normalised(raw: str, expected: str) -> None:
+    assert database_url(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["not a url", "mysql://u@db/lms", "bogus://"])
+def test_malformed_database_url_is_one_clear_error(raw: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        database_url(raw)
+
+
+def test_bad_numbers_and_flags_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SMTP_PORT"):
+        load_config({"SECRET_KEY": "x", "SMTP_PORT": "twenty-five"}, tmp_path)
+    with pytest.raises(ConfigError, match="SMTP_STARTTLS"):
+        load_config({"SECRET_KEY": "x", "SMTP_STARTTLS": "maybe"}, tmp_path)
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        load_config({"SECRET_KEY": "x", "BASE_URL": "lms.example.com"}, tmp_path)
+
+
+def _flask(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    result = _flask(
+        ["db", "upgrade"],
+        {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "SECRET_KEY": "x"},
+        tmp_path,
+    )
+    assert result.returncode != 0
+    assert "mojster: cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_secret_key_in_production_is_one_line(tmp_path: Path) -> None:
+    env = {"LMS_ENV": "production", "SECRET_KEY": "", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    result = _flask(["routes"], env, tmp_path)
+    assert result.returncode != 0
+    assert "mojster: SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
