@@ -1,7 +1,8 @@
 """All models, one module per domain of spec/schema.md; importing this registers every table."""
 
-from lms.models.tenancy import Membership, Tenant
-from lms.models.users import EmailPreference, EmailToken, User, UserPermission, UserSession
+from lms.models.ai import AiModuleBuild
+from lms.models.audit import AuditLog, ChangelogEntry, ModuleChangeLog, UserModuleLastAccess, UserModuleReview
+from lms.models.community import ChatMessage, Comment, Notification, NotificationDedup
 from lms.models.content import (
     Attachment,
     Module,
@@ -12,6 +13,11 @@ from lms.models.content import (
     Section,
     Tag,
 )
+from lms.models.events import LiveEventGroup, MentorLiveEvent
+from lms.models.gamification import Reward, RewardRedemption, UserXpBalance, XpTransaction
+from lms.models.groups import Group, ModuleGroup, UserGroup
+from lms.models.media import MediaAsset
+from lms.models.pinning import CompanyPinnedModule, UserPinnedModule
 from lms.models.progress import (
     Certificate,
     ModuleSelfAssessment,
@@ -21,16 +27,10 @@ from lms.models.progress import (
     QuizQuestion,
     SectionCompletion,
 )
-from lms.models.community import ChatMessage, Comment, Notification, NotificationDedup
-from lms.models.groups import Group, ModuleGroup, UserGroup
 from lms.models.radar import MentorRadarPost, RadarSave, RadarSeen
-from lms.models.events import LiveEventGroup, MentorLiveEvent
-from lms.models.pinning import CompanyPinnedModule, UserPinnedModule
-from lms.models.ai import AiModuleBuild
-from lms.models.media import MediaAsset
-from lms.models.gamification import Reward, RewardRedemption, UserXpBalance, XpTransaction
 from lms.models.suggestions import KnowledgeSuggestion, KnowledgeSuggestionComment, KnowledgeSuggestionVote
-from lms.models.audit import AuditLog, ChangelogEntry, ModuleChangeLog, UserModuleLastAccess, UserModuleReview
+from lms.models.tenancy import Membership, Tenant
+from lms.models.users import EmailPreference, EmailToken, User, UserPermission, UserSession
 
 __all__ = [
     "AiModuleBuild",
