@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import lms.models  # noqa: F401 - registers every table in the metadata
 from lms.extensions import db
 from lms.models import enums
 from lms.models.base import TenantScoped
