@@ -48,3 +48,61 @@ def send_test_mail_command(to: str) -> None:
 
     send_mail(to, "Mojster test message", "test_message")
     click.echo(f"test message queued for {to}")
+
+
+@lms_cli.command("seed-demo")
+@click.option(
+    "--tenant", "slug", default=None, help="Build a bulk tenant with this slug (with the size options)."
+)
+@click.option("--users", type=click.IntRange(min=1), default=None, help="Bulk: number of learners.")
+@click.option(
+    "--modules", type=click.IntRange(min=1), default=None, help="Bulk: number of published modules."
+)
+@click.option(
+    "--sections", type=click.IntRange(min=1), default=5, show_default=True, help="Bulk: sections per module."
+)
+@click.option(
+    "--groups", type=click.IntRange(min=1), default=20, show_default=True, help="Bulk: number of groups."
+)
+@click.option(
+    "--completions",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Bulk: section completions across the learners.",
+)
+def seed_demo_command(
+    slug: str | None,
+    users: int | None,
+    modules: int | None,
+    sections: int,
+    groups: int,
+    completions: int | None,
+) -> None:
+    """Create the demo companies (idempotent), or with size options a large tenant for benchmarks."""
+    from lms.demo.seed import DEMO_PASSWORD, demo_logins, has_schema, seed_demo
+    from lms.extensions import db
+
+    if not has_schema():
+        raise click.ClickException("the database has no tables yet: run `flask db upgrade` first")
+    if any(value is not None for value in (slug, users, modules, completions)):
+        from lms.demo.bulk import BulkSize, seed_bulk
+
+        size = BulkSize(
+            slug=slug or "bulk",
+            users=users or 1000,
+            modules=modules or 50,
+            sections_per_module=sections,
+            groups=groups,
+            completions=completions if completions is not None else 10 * (users or 1000),
+        )
+        seed_bulk(size)
+        return
+    report = seed_demo()
+    db.session.commit()
+    for slug_created in report.created:
+        click.echo(f"created demo company {slug_created}")
+    for slug_existing in report.existing:
+        click.echo(f"demo company {slug_existing} exists already; left as it is")
+    click.echo(f"\nDemo logins (password: {DEMO_PASSWORD}):")
+    for email, role in demo_logins():
+        click.echo(f"  {email:<24} {role}")

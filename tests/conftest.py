@@ -116,23 +116,26 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
 
 @pytest.fixture(autouse=True)
 def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test inside one outer transaction, rolled back at its end."""
+    """Every test inside one outer transaction, rolled back at its end.
+
+    No app context stays pushed: each request of the test client gets its own, as in
+    production (a shared one would share ``g`` and the session between requests).
+    """
     if "committed" in request.fixturenames or "app" not in request.fixturenames:
         yield
         return
     application: Flask = request.getfixturevalue("app")
     with application.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        db.session.remove()
-        db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
-            outer.rollback()
-            connection.close()
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    db.session.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Demo data: a realistic company for every screen, and a bulk tenant for benchmarks."""

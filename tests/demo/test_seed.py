@@ -1,0 +1,137 @@
+"""Does seed-demo build two full, distinct companies, once, and the bulk tenant at any size?"""
+
+from __future__ import annotations
+
+import click
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from lms.demo.bulk import BulkSize, seed_bulk
+from lms.demo.seed import DEMO_PASSWORD, seed_demo
+from lms.extensions import db
+from lms.models import (
+    Attachment,
+    Membership,
+    Module,
+    ModuleGroup,
+    QuizQuestion,
+    Section,
+    SectionCompletion,
+    Tenant,
+    User,
+)
+from lms.models.enums import ModuleStatus, QuestionType, Role, SectionType, TenantPlan, TenantRole
+from lms.services.passwords import verify_password
+from lms.storage import get_storage
+from lms.tenancy import tenant_context, unscoped
+
+
+@pytest.fixture
+def seeded(app_ctx: Flask) -> dict[str, Tenant]:
+    seed_demo()
+    db.session.commit()
+    tenants = db.session.scalars(sa.select(Tenant)).all()
+    return {tenant.slug: tenant for tenant in tenants}
+
+
+def _row_counts() -> dict[str, int]:
+    with unscoped("test"):
+        return {
+            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def test_two_companies_with_their_plans_and_languages(seeded: dict[str, Tenant]) -> None:
+    assert (seeded["acme"].locale, seeded["acme"].plan) == ("en", TenantPlan.PRO)
+    assert (seeded["globex"].locale, seeded["globex"].plan) == ("sl", TenantPlan.STARTER)
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_every_demo_login_exists_with_its_role(seeded: dict[str, Tenant], slug: str) -> None:
+    expected = {
+        f"owner@{slug}.test": TenantRole.OWNER,
+        f"hr@{slug}.test": TenantRole.HR,
+        f"mentor@{slug}.test": TenantRole.EMPLOYEE,
+        f"viewer@{slug}.test": TenantRole.VIEWER,
+        **{f"learner{n}@{slug}.test": TenantRole.EMPLOYEE for n in range(1, 6)},
+    }
+    with tenant_context(seeded[slug].id):
+        roles = dict(db.session.execute(sa.select(User.email, Membership.role).join(Membership.user)).all())
+    assert {email: roles[email] for email in expected} == expected
+    owner = db.session.scalar(sa.select(User).where(User.email == f"owner@{slug}.test"))
+    assert verify_password(owner.password_hash, DEMO_PASSWORD)
+
+
+def test_learner1_of_acme_also_belongs_to_globex_and_root_owns_the_platform(
+    seeded: dict[str, Tenant],
+) -> None:
+    with tenant_context(seeded["globex"].id):
+        emails = set(
+            db.session.scalars(sa.select(User.email).join(Membership, Membership.user_id == User.id))
+        )
+    assert "learner1@acme.test" in emails
+    root = db.session.scalar(sa.select(User).where(User.email == "root@mojster.test"))
+    assert root.role is Role.OWNER
+
+
+def test_running_it_twice_changes_nothing(seeded: dict[str, Tenant]) -> None:
+    before = _row_counts()
+    report = seed_demo()
+    db.session.commit()
+
+    assert report.created == []
+    assert sorted(report.existing) == ["acme", "globex"]
+    assert _row_counts() == before
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_content_of_every_kind(seeded: dict[str, Tenant], slug: str) -> None:
+    with tenant_context(seeded[slug].id):
+        modules = db.session.scalars(sa.select(Module)).all()
+        section_types = set(db.session.scalars(sa.select(Section.type)))
+        question_types = set(db.session.scalars(sa.select(QuizQuestion.type)))
+        deadlines = set(db.session.scalars(sa.select(ModuleGroup.deadline_days)))
+        completions = db.session.scalar(sa.select(sa.func.count(SectionCompletion.id)))
+        attachment = db.session.scalars(sa.select(Attachment)).first()
+    assert len(modules) >= 6
+    assert {m.status for m in modules} == set(ModuleStatus)
+    assert section_types == set(SectionType)
+    assert question_types == set(QuestionType)
+    assert None in deadlines
+    assert len(deadlines) >= 2
+    assert completions > 0
+    assert get_storage().read(attachment.storage_path).startswith(b"%PDF")
+
+
+def test_the_companies_have_distinct_content(seeded: dict[str, Tenant]) -> None:
+    titles = {}
+    for slug, tenant in seeded.items():
+        with tenant_context(tenant.id):
+            titles[slug] = set(db.session.scalars(sa.select(Module.title)))
+    assert titles["acme"].isdisjoint(titles["globex"])
+
+
+def test_bulk_tenant_has_the_requested_size(app_ctx: Flask) -> None:
+    seed_bulk(BulkSize(slug="bulk", users=40, modules=4, sections_per_module=3, groups=3, completions=300))
+
+    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "bulk"))
+    with tenant_context(tenant.id):
+        members = db.session.scalar(sa.select(sa.func.count(Membership.id)))
+        sections = db.session.scalar(sa.select(sa.func.count(Section.id)))
+        completions = db.session.scalar(sa.select(sa.func.count(SectionCompletion.id)))
+        distinct_pairs = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                sa.select(SectionCompletion.user_id, SectionCompletion.section_id).distinct().subquery()
+            )
+        )
+    assert (members, sections, completions, distinct_pairs) == (41, 12, 300, 300)
+
+
+def test_bulk_refuses_an_existing_slug_and_an_impossible_size(app_ctx: Flask) -> None:
+    seed_bulk(BulkSize(slug="bulk", users=5, modules=1, sections_per_module=1, groups=1, completions=5))
+    with pytest.raises(click.ClickException, match="exists already"):
+        seed_bulk(BulkSize(slug="bulk", users=5, modules=1, sections_per_module=1, groups=1, completions=5))
+    with pytest.raises(click.ClickException, match="more than users x sections"):
+        seed_bulk(BulkSize(slug="other", users=5, modules=1, sections_per_module=1, groups=1, completions=6))
