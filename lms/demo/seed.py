@@ -40,7 +40,7 @@ from lms.models.types import utcnow
 from lms.pdf import handout
 from lms.services.passwords import hash_password
 from lms.storage import get_storage
-from lms.tenancy import tenant_context, unscoped
+from lms.tenancy import tenant_context
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of the demo accounts
 PLATFORM_OWNER = "root@mojster.test"
@@ -292,5 +292,4 @@ def demo_logins() -> list[tuple[str, str]]:
 
 def has_schema() -> bool:
     """False on a database that `flask db upgrade` has not built yet."""
-    with unscoped("schema check"):
-        return sa.inspect(db.engine).has_table("tenant")
+    return sa.inspect(db.engine).has_table("tenant")

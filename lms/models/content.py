@@ -31,11 +31,9 @@ class Module(TenantScoped, Timestamps, db.Model):
     Additions: ``version`` (bumped by "publish update", which writes ModuleChangeLog;
     DESIGN.md: module versions), ``validity_months`` (null = a certificate never
     expires; DESIGN.md: certificates and compliance), ``created_by_id`` (MANAGE_OWN_MODULES
-    applies to modules a user created), ``description``, ``published_at`` and
-    ``suggestion_id`` — the KnowledgeSuggestion this draft was converted from (issue 7).
-    ``suggestion_id`` is a plain column, without a foreign key for now because the
-    suggestions model lives in another module; it is unique, so converting a suggestion
-    twice cannot create two modules. ``cover_image`` is a storage key (the spec gives no
+    applies to modules a user created), ``description`` and ``published_at``. The link to
+    a knowledge suggestion converted into this module is kept once, on the suggestion
+    (``KnowledgeSuggestion.converted_module_id``). ``cover_image`` is a storage key (the spec gives no
     type), not a URL: the storage backend decides where files live.
     A category belongs to the same tenant (composite foreign key); deleting a category
     leaves its modules uncategorised through ``ModuleCategory.modules`` rather than
@@ -57,7 +55,6 @@ class Module(TenantScoped, Timestamps, db.Model):
     version: Mapped[int] = mapped_column(default=1)
     validity_months: Mapped[int | None] = mapped_column()
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    suggestion_id: Mapped[int | None] = mapped_column(unique=True)
 
     category: Mapped[ModuleCategory | None] = relationship(
         foreign_keys=[category_id], back_populates="modules"

@@ -422,7 +422,6 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('validity_months', sa.Integer(), nullable=True),
     sa.Column('published_at', lms.models.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('suggestion_id', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('created_at', lms.models.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', lms.models.types.UtcDateTime(timezone=True), nullable=False),
@@ -432,7 +431,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['tenant_id', 'category_id'], ['module_category.tenant_id', 'module_category.id'], name=op.f('fk_module_tenant_id_category_id_module_category')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_module_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_module')),
-    sa.UniqueConstraint('suggestion_id', name=op.f('uq_module_suggestion_id')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_module_tenant_id_id'))
     )
     with op.batch_alter_table('module', schema=None) as batch_op:
