@@ -283,10 +283,10 @@ def demo_logins() -> list[tuple[str, str]]:
     """(email, role) of every demo account, for the command's closing message."""
     logins = [(PLATFORM_OWNER, "platform owner")]
     for demo in TENANTS:
-        logins += [
-            (demo_email(key, demo.slug), f"{role.value.lower()} at {demo.slug}")
-            for key, role in USER_ROLES.items()
-        ]
+        for key, role in USER_ROLES.items():
+            email = demo_email(key, demo.slug)
+            also = f", also at {SHARED_LEARNER[1]}" if email == SHARED_LEARNER[0] else ""
+            logins.append((email, f"{role.value.lower()} at {demo.slug}{also}"))
     return logins
 
 

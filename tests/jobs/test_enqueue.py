@@ -141,3 +141,14 @@ def test_failed_job_is_kept_for_retry_and_writes_nothing(
     assert job_id not in FailedJobRegistry(queue=queue).get_job_ids()
     with app.app_context(), unscoped("test"):
         assert _changelog_titles() == []
+
+
+def test_the_schedule_is_a_valid_rq_cron_configuration(redis: Redis) -> None:
+    from rq.cron import CronScheduler
+
+    from lms.jobs.schedule import PERIODIC_JOBS
+
+    scheduler = CronScheduler(connection=redis)
+    scheduler.load_config_from_file("lms.jobs.schedule")
+
+    assert len(scheduler.get_jobs()) == len(PERIODIC_JOBS)
