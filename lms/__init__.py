@@ -53,8 +53,10 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms import i18n, models, tenancy  # noqa: F401 - models register tables; tenancy its hooks
-    from lms.extensions import admin, babel, csrf, db, migrate
+    from lms import error_pages, i18n, models, tenancy  # noqa: F401 - models register tables; tenancy its hooks
+    from lms.admin_views import init_admin
+    from lms.auth import context as auth_context
+    from lms.extensions import babel, csrf, db, limiter, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
@@ -65,7 +67,10 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.context_processor(i18n.inject_locale)
     csrf.init_app(app)
-    admin.init_app(app)
+    limiter.init_app(app)
+    auth_context.init_app(app)
+    error_pages.init_app(app)
+    init_admin(app)
     with app.app_context():
         for engine in db.engines.values():
             _prepare_engine(engine)
@@ -107,8 +112,10 @@ def _prepare_engine(engine: Engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from lms.auth import bp as auth_bp
     from lms.learner import bp as learner_bp
 
+    app.register_blueprint(auth_bp)
     app.register_blueprint(learner_bp)
 
 

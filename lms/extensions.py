@@ -1,11 +1,17 @@
-"""The Flask extensions, created once and bound to the app in ``create_app``."""
+"""The Flask extensions, created once and bound to the app in ``create_app``.
+
+Flask-Admin is the exception: ``lms.admin_views.init_admin`` builds one Admin per app,
+because its views are bound to the app they are registered on.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask_admin import Admin
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -45,4 +51,5 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 babel = Babel()
 csrf = CSRFProtect()
-admin = Admin(name="Mojster", url="/admin")
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

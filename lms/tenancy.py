@@ -65,7 +65,7 @@ def set_tenant(tenant_id: int | None) -> None:
 def unscoped(reason: str) -> Iterator[None]:
     """Cross-tenant work (platform screens, sweeps over all tenants), named and logged."""
     info = db.session.info
-    log.info("unscoped access: %s", reason)
+    log.debug("unscoped access: %s", reason)
     info[_UNSCOPED] = info.get(_UNSCOPED, 0) + 1
     try:
         yield
@@ -107,7 +107,7 @@ def _guard_flush(session: OrmSession, flush_context: Any, instances: Any) -> Non
         if obj.tenant_id is None:
             if tenant_id is not None:
                 obj.tenant_id = tenant_id
-            elif not (unscoped_now and type(obj).__table__.c.tenant_id.nullable):
+            elif not type(obj).__table__.c.tenant_id.nullable:
                 raise TenantContextError(f"new {type(obj).__name__} with no tenant active")
         elif tenant_id is not None and obj.tenant_id != tenant_id and not unscoped_now:
             raise TenantContextError(f"new {type(obj).__name__} belongs to another tenant")

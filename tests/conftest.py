@@ -107,6 +107,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "STORAGE_DIR": str(storage),
             "BASE_URL": "http://lms.test",
             "SERVER_NAME": None,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
     with application.app_context():
@@ -136,6 +138,17 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Rate-limit counters start empty in every test (CSRF is off in tests but for its own tests)."""
+    if "app" in request.fixturenames:
+        from lms.extensions import limiter
+
+        application: Flask = request.getfixturevalue("app")
+        with application.app_context():
+            limiter.reset()
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
 from lms.extensions import db
 from lms.models import Membership, Tenant, User
 from lms.models.enums import TenantPlan, TenantRole
@@ -43,3 +46,16 @@ def two_tenants() -> TwoTenants:
     ana = make_user("ana@acme.test", (acme, TenantRole.EMPLOYEE))
     bor = make_user("bor@globex.test", (globex, TenantRole.EMPLOYEE))
     return TwoTenants(acme, globex, ana, bor)
+
+
+def sign_in(client: FlaskClient, user: User, tenant: Tenant | None = None) -> None:
+    """Put the user (and the chosen tenant) in the client's session, as /login would."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        if tenant is not None:
+            session["tenant_id"] = tenant.id
+
+
+def sign_in_with_password(client: FlaskClient, email: str, password: str) -> TestResponse:
+    return client.post("/login", data={"email": email, "password": password})

@@ -1,4 +1,4 @@
-"""Does the README's quick start work on a fresh SQLite: migrate, seed, serve a page?"""
+"""Does the README's quick start work on a fresh SQLite: migrate, seed, serve the sign-in page?"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PAGE_REQUEST = """
 from app import app
-response = app.test_client().get("/", headers={"Accept-Language": "en"})
+response = app.test_client().get("/login", headers={"Accept-Language": "en"})
 print(response.status_code)
 print(response.get_data(as_text=True))
 """
@@ -44,7 +44,7 @@ def test_quickstart_on_the_embedded_default(tmp_path: Path) -> None:
     page = _run(["-c", PAGE_REQUEST], tmp_path)
     status, _, html = page.stdout.partition("\n")
     assert status == "200", page.stderr
-    assert "Welcome to Mojster" in html
+    assert "Sign in to Mojster" in html
 
 
 def test_seed_demo_on_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:

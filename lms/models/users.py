@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from lms.models.tenancy import Membership
 
 
-class User(Timestamps, db.Model):
+class User(UserMixin, Timestamps, db.Model):
     """A global account; what it may do in a company comes from its Membership there.
 
     Additions: ``name``, ``is_active`` (platform-wide lock), ``session_version`` (bumped
@@ -37,6 +38,10 @@ class User(Timestamps, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        """The login id carries the session version: bumping it ends every older session."""
+        return f"{self.id}:{self.session_version}"
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email

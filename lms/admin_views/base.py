@@ -1,0 +1,204 @@
+"""The admin base: permissions per view and action, tenant rows only, audited writes.
+
+``TenantModelView`` is the one way to put a tenant-owned table in the admin
+(DESIGN.md: tenancy, roles; issue 4):
+- access: ``permission`` (a Permission, or a callable of the role and permission set)
+  for the view, and per action in ``action_permissions`` (list, create, edit, delete,
+  export); anonymous users go to the sign-in page, the rest get 403;
+- scoping comes from ``lms.tenancy``'s hook; a row id of another tenant is a 404;
+- every create, update and delete writes AuditLog with the changed fields, in the same
+  transaction as the change;
+- ``tenant_id`` never appears; page sizes are capped; exports are bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models.enums import AuditAction, Permission, TenantRole
+from lms.permissions import is_platform_staff
+from lms.services.audit import audit
+
+Rule = Permission | Callable[[TenantRole | None, frozenset[Permission]], bool] | None
+
+ACTIONS = ("list", "create", "edit", "delete", "export")
+_VIEW_ACTIONS = {
+    "index_view": "list",
+    "details_view": "list",
+    "ajax_lookup": "list",
+    "create_view": "create",
+    "edit_view": "edit",
+    "ajax_update": "edit",
+    "delete_view": "delete",
+    "export": "export",
+}
+_NEVER_AUDITED = {"created_at", "updated_at", "password_hash"}
+
+
+def allowed(rule: Rule) -> bool:
+    """Does the request's user pass ``rule`` in the request's tenant?"""
+    if not current_user.is_authenticated or g.get("tenant") is None:
+        return False
+    if rule is None:
+        return True
+    if isinstance(rule, Permission):
+        return rule in g.permissions
+    return rule(g.role, g.permissions)
+
+
+def changed_fields(model: Any, created: bool) -> dict[str, Any]:
+    """The columns a write changed, new values only; secrets and timestamps left out."""
+    state = inspect(model)
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in _NEVER_AUDITED or attr.key == "tenant_id":
+            continue
+        history = state.attrs[attr.key].history
+        if created or history.has_changes():
+            value = getattr(model, attr.key)
+            if created and value is None:
+                continue
+            changes[attr.key] = value
+    return changes
+
+
+class AccessMixin:
+    """Flask-Admin access control from ``lms.permissions``; the same for model and custom views."""
+
+    permission: Rule = None
+
+    def is_accessible(self) -> bool:
+        return allowed(self.permission)
+
+    def is_visible(self) -> bool:
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if g.get("tenant") is None and not is_platform_staff(current_user):
+            return redirect(url_for("auth.choose_tenant", next=request.full_path))
+        abort(403)
+
+
+class TenantModelView(AccessMixin, ModelView):
+    """A model view of a tenant-owned table; subclasses set ``permission`` and columns."""
+
+    action_permissions: ClassVar[dict[str, Rule]] = {}
+    allow_create = True
+    allow_edit = True
+    allow_delete = True
+    allow_export = False
+    audit_entity: str | None = None
+
+    can_view_details = True
+    can_set_page_size = False
+    page_size = 50
+    export_max_rows = 10_000
+    form_excluded_columns = ("tenant", "tenant_id", "created_at", "updated_at")
+    column_exclude_list = ("tenant", "tenant_id", "updated_at")
+    column_details_exclude_list = ("tenant", "tenant_id")
+    column_export_exclude_list = ("tenant", "tenant_id")
+
+    def __init__(self, model: type, *args: Any, **kwargs: Any) -> None:
+        super().__init__(model, db.session, *args, **kwargs)
+
+    def may(self, action: str) -> bool:
+        rule = self.action_permissions.get(action, self.permission)
+        if action == "export" and not allowed(Permission.EXPORT_REPORTS):
+            return False
+        return allowed(self.permission) and allowed(rule)
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self.allow_create and self.may("create")
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self.allow_edit and self.may("edit")
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self.allow_delete and self.may("delete")
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return self.allow_export and self.may("export")
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Response | None:
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        action = _VIEW_ACTIONS.get(name)
+        if name == "action_view" and request.form.get("action") == "delete":
+            action = "delete"
+        if action is not None and action != "list" and not getattr(self, f"can_{action}"):
+            abort(403)
+        return None
+
+    def get_one(self, id: Any) -> Any:
+        """Another tenant's row (or none at all) is a 404, not a redirect with a flash."""
+        model = super().get_one(id)
+        if model is None:
+            abort(404)
+        return model
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Domain errors and constraint violations become a clear message, never a 500."""
+        if isinstance(exc, LmsError):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash(
+                _("This conflicts with an existing record (a duplicate or a record still in use)."), "error"
+            )
+            return True
+        return super().handle_view_exception(exc)
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        changes = changed_fields(model, is_created)
+        db.session.flush()
+        action = AuditAction.RECORD_CREATED if is_created else AuditAction.RECORD_UPDATED
+        audit(action, model, entity_type=self.audit_entity, changes=changes)
+
+    def on_model_delete(self, model: Any) -> None:
+        audit(AuditAction.RECORD_DELETED, model, entity_type=self.audit_entity, record=str(model))
+
+
+class PlatformModelView(TenantModelView):
+    """Platform-wide tables (tenants, changelog) for platform staff; no tenant needed."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and is_platform_staff(current_user)
+
+    def may(self, action: str) -> bool:
+        return self.is_accessible()
+
+
+class AdminHome(AccessMixin, AdminIndexView):
+    """/admin/: the menu by category, and for platform staff the platform screens."""
+
+    def is_accessible(self) -> bool:
+        if not current_user.is_authenticated:
+            return False
+        return (
+            bool(g.get("permissions"))
+            or g.get("role") in (TenantRole.OWNER, TenantRole.SUPER_ADMIN)
+            or (is_platform_staff(current_user))
+        )
+
+    @expose("/")
+    def index(self) -> str:
+        return self.render("admin/home.html")

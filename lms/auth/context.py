@@ -1,0 +1,86 @@
+"""Per-request identity and tenant (DESIGN.md: tenancy).
+
+The session cookie holds the user id with its session version (Flask-Login) and the
+chosen ``tenant_id``. Each request reloads the user, re-checks the membership and
+activates the tenant for the scoping hook; anything that no longer holds signs the
+user out of that tenant at once.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lms.extensions import db, login_manager
+from lms.models import User
+from lms.permissions import permissions_of
+from lms.services.accounts import Place, place_in, places_of
+from lms.services.audit import set_actor
+from lms.tenancy import set_tenant
+
+TENANT_KEY = "tenant_id"
+
+
+@login_manager.user_loader
+def load_user(login_id: str) -> User | None:
+    """``"<id>:<session version>"``; an old version (logout, reset, deactivation) is no user."""
+    user_id, _, version = login_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def enter(place: Place) -> None:
+    """Make ``place`` the session's tenant."""
+    session[TENANT_KEY] = place.tenant.id
+
+
+def load_request_context() -> None:
+    g.tenant = None
+    g.role = None
+    g.permissions = frozenset()
+    if not current_user.is_authenticated:
+        return
+    set_actor(current_user.id, request.remote_addr)
+    tenant_id = session.get(TENANT_KEY)
+    if tenant_id is None:
+        return
+    place = place_in(current_user, tenant_id) if isinstance(tenant_id, int) else None
+    if place is None:
+        session.pop(TENANT_KEY, None)
+        flash(_("You are no longer a member of that company."), "warning")
+        return
+    g.tenant, g.role = place.tenant, place.role
+    set_tenant(place.tenant.id)
+    g.permissions = frozenset(permissions_of(current_user, place.tenant, place.role))
+
+
+def require_tenant() -> Response | None:
+    """For pages inside a tenant: sign in first, then pick a company."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if g.tenant is None:
+        return redirect(url_for("auth.choose_tenant", next=request.full_path))
+    return None
+
+
+def inject_account() -> dict[str, object]:
+    """The top bar's switcher: the companies of the signed-in user."""
+    if not current_user.is_authenticated:
+        return {"places": []}
+    return {"places": places_of(current_user)}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    app.before_request(load_request_context)
+    app.context_processor(inject_account)

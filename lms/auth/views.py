@@ -1,0 +1,125 @@
+"""Sign in, sign out, and choose or switch the company."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from lms.auth import bp
+from lms.auth.context import enter
+from lms.auth.forms import LoginForm, SwitchTenantForm
+from lms.extensions import db, limiter
+from lms.models.enums import AuditAction
+from lms.permissions import is_platform_staff
+from lms.services.accounts import authenticate, end_sessions, normalize_email, place_in, places_of
+from lms.services.audit import audit
+from lms.tenancy import tenant_context
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _account_key() -> str:
+    return "login-account:" + normalize_email(request.form.get("email", ""))
+
+
+def _failed(response: Response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _limit_per_ip() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+def _limit_per_account() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit_per_ip, methods=["POST"], deduct_when=_failed, scope="login-ip")
+@limiter.limit(
+    _limit_per_account, methods=["POST"], key_func=_account_key, deduct_when=_failed, scope="login-account"
+)
+def login() -> str | Response:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            audit(AuditAction.LOGIN_FAILED, entity_type="user", email=normalize_email(form.email.data))
+            db.session.commit()
+            form.password.errors.append(_("Wrong email or password."))
+            return render_template("auth/login.html", form=form), 401
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        audit(AuditAction.LOGIN_SUCCEEDED, user, actor_id=user.id)
+        db.session.commit()
+        return _after_sign_in(form.next.data)
+    return render_template("auth/login.html", form=form)
+
+
+def _after_sign_in(next_url: str | None) -> Response:
+    places = places_of(current_user)
+    if len(places) == 1:
+        enter(places[0])
+        return redirect(safe_next(next_url, url_for("learner.home")))
+    if places or is_platform_staff(current_user):
+        return redirect(url_for("auth.choose_tenant", next=safe_next(next_url, "")))
+    return redirect(url_for("auth.choose_tenant"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        end_sessions(user)
+        audit(AuditAction.LOGOUT, user, actor_id=user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/tenants")
+def choose_tenant() -> str | Response:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    form = SwitchTenantForm(next=safe_next(request.args.get("next"), ""))
+    return render_template(
+        "auth/tenants.html",
+        places=places_of(current_user),
+        form=form,
+        platform=is_platform_staff(current_user),
+    )
+
+
+@bp.post("/tenants/switch")
+def switch_tenant() -> Response:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    form = SwitchTenantForm()
+    if not form.validate_on_submit():
+        abort(400)
+    place = place_in(current_user, form.tenant_id.data)
+    if place is None:
+        abort(404)
+    enter(place)
+    if place.support:
+        with tenant_context(place.tenant.id):
+            audit(AuditAction.SUPPORT_ACCESS, place.tenant, actor_id=current_user.id)
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("learner.home")))

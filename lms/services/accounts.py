@@ -1,0 +1,126 @@
+"""Accounts: passwords, sign-in, ending sessions, and where a user belongs.
+
+Sign-in errors never say whether the email exists (issue 4: the same error for an
+unknown email and a wrong password).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import Membership, Tenant, User
+from lms.models.enums import TenantRole
+from lms.models.types import utcnow
+from lms.permissions import is_platform_staff
+from lms.services.passwords import hash_password, needs_rehash, verify_password
+from lms.tenancy import unscoped
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+_COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "auth" / "common_passwords.txt"
+_DUMMY_HASH = hash_password("timing equaliser for unknown accounts")
+
+
+class PasswordPolicyError(LmsError):
+    """The password is too short, too long or too common; the message says which."""
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = _COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_policy(password: str, email: str | None = None) -> None:
+    """Raise PasswordPolicyError unless the password is 8-128 characters and not a common one."""
+    if len(password) < MIN_PASSWORD:
+        raise PasswordPolicyError(_l("Use at least %(n)d characters.", n=MIN_PASSWORD))
+    if len(password) > MAX_PASSWORD:
+        raise PasswordPolicyError(_l("Use at most %(n)d characters.", n=MAX_PASSWORD))
+    lowered = password.lower()
+    if lowered in _common_passwords() or (email and lowered == normalize_email(email)):
+        raise PasswordPolicyError(_l("This password is too common; choose another."))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None; as slow for unknown emails."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None or not user.password_hash:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie issued before this stops working (issue 4)."""
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.refresh(user, ["session_version"])
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_policy(password, user.email)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A tenant the user may enter, with the role there; ``support``: platform staff, not a member."""
+
+    tenant: Tenant
+    role: TenantRole
+    support: bool = False
+
+
+def places_of(user: User) -> list[Place]:
+    """The active tenants where the user has an active membership, by name."""
+    with unscoped("memberships of the signed-in user"):
+        rows = db.session.execute(
+            sa.select(Tenant, Membership.role)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .where(Membership.user_id == user.id, Membership.is_active, Tenant.is_active)
+            .order_by(Tenant.name)
+        ).all()
+    return [Place(tenant, role) for tenant, role in rows]
+
+
+def place_in(user: User, tenant_id: int) -> Place | None:
+    """The user's place in the tenant, checked on every request: an active membership of an
+    active tenant, or platform support access (as SUPER_ADMIN) for platform staff."""
+    with unscoped("membership check of the signed-in user"):
+        row = db.session.execute(
+            sa.select(Tenant, Membership.role)
+            .outerjoin(
+                Membership,
+                sa.and_(
+                    Membership.tenant_id == Tenant.id, Membership.user_id == user.id, Membership.is_active
+                ),
+            )
+            .where(Tenant.id == tenant_id, Tenant.is_active)
+        ).first()
+    if row is None:
+        return None
+    tenant, role = row
+    if role is None:
+        if not is_platform_staff(user):
+            return None
+        return Place(tenant, TenantRole.SUPER_ADMIN, support=True)
+    return Place(tenant, role)

@@ -1,0 +1,82 @@
+"""Plan limits (issue 4): FREE 25 users and 10 modules, STARTER 250 users, PRO unlimited."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import Membership, Module, Tenant
+from lms.models.enums import TenantPlan
+
+USER_LIMITS: dict[TenantPlan, int | None] = {
+    TenantPlan.FREE: 25,
+    TenantPlan.STARTER: 250,
+    TenantPlan.PRO: None,
+}
+MODULE_LIMITS: dict[TenantPlan, int | None] = {
+    TenantPlan.FREE: 10,
+    TenantPlan.STARTER: None,
+    TenantPlan.PRO: None,
+}
+
+
+class PlanLimitReached(LmsError):
+    """The tenant's plan allows no more of something; the message names the limit."""
+
+
+def active_members(tenant: Tenant) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Membership.id)).where(Membership.tenant_id == tenant.id, Membership.is_active)
+    )
+
+
+def check_room_for_user(tenant: Tenant) -> None:
+    """Raise PlanLimitReached when one more active member would exceed the plan."""
+    limit = USER_LIMITS[tenant.plan]
+    if limit is not None and active_members(tenant) >= limit:
+        raise PlanLimitReached(
+            _l(
+                "The %(plan)s plan allows %(limit)d users; upgrade the plan to add more.",
+                plan=tenant.plan.name,
+                limit=limit,
+            )
+        )
+
+
+def check_room_for_module(tenant: Tenant) -> None:
+    """Raise PlanLimitReached when one more module would exceed the plan."""
+    limit = MODULE_LIMITS[tenant.plan]
+    count = db.session.scalar(sa.select(sa.func.count(Module.id)).where(Module.tenant_id == tenant.id))
+    if limit is not None and count >= limit:
+        raise PlanLimitReached(
+            _l(
+                "The %(plan)s plan allows %(limit)d modules; upgrade the plan to add more.",
+                plan=tenant.plan.name,
+                limit=limit,
+            )
+        )
+
+
+def check_plan_change(tenant: Tenant, plan: TenantPlan) -> None:
+    """A downgrade below the current usage is refused, not silently over the limit."""
+    users = USER_LIMITS[plan]
+    if users is not None and active_members(tenant) > users:
+        raise PlanLimitReached(
+            _l(
+                "The %(plan)s plan allows %(limit)d users; this company has more.",
+                plan=plan.name,
+                limit=users,
+            )
+        )
+    modules = MODULE_LIMITS[plan]
+    count = db.session.scalar(sa.select(sa.func.count(Module.id)).where(Module.tenant_id == tenant.id))
+    if modules is not None and count > modules:
+        raise PlanLimitReached(
+            _l(
+                "The %(plan)s plan allows %(limit)d modules; this company has more.",
+                plan=plan.name,
+                limit=modules,
+            )
+        )
