@@ -1,0 +1,116 @@
+"""Two tenants full of data for the sweep, and what each must never show of the other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from lms.demo.catalog import TENANTS
+from lms.demo.seed import seed_demo
+from lms.extensions import db
+from lms.models import (
+    AuditLog,
+    EmailPreference,
+    Group,
+    Membership,
+    ModuleCategory,
+    Tag,
+    Tenant,
+    User,
+    UserPermission,
+)
+from lms.models.enums import AuditAction, Permission, TenantRole
+from lms.tenancy import tenant_context, unscoped
+
+ROLES = tuple(TenantRole)
+SHARED_EMAILS = {"learner1@acme.test"}
+
+
+@dataclass
+class TenantWorld:
+    """Plain values only: the test's requests run in app contexts of their own."""
+
+    tenant_id: int
+    slug: str
+    login_ids: dict[TenantRole, str] = field(default_factory=dict)
+    markers: set[str] = field(default_factory=set)
+
+
+@dataclass
+class World:
+    acme: TenantWorld
+    globex: TenantWorld
+
+    def other(self, side: TenantWorld) -> TenantWorld:
+        return self.globex if side is self.acme else self.acme
+
+
+def _role_user(tenant: Tenant, role: TenantRole) -> User:
+    with tenant_context(tenant.id):
+        user = db.session.scalar(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.role == role, User.email.not_in(SHARED_EMAILS))
+            .order_by(User.email)
+            .limit(1)
+        )
+        if user is None:
+            user = User(
+                email=f"{role.name.lower()}@{tenant.slug}.test", name=f"{role.name.title()} {tenant.name}"
+            )
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Membership(user_id=user.id, role=role))
+    return user
+
+
+def _extra_rows(tenant: Tenant, users: dict[TenantRole, User]) -> None:
+    """Rows of the tables the demo seed leaves empty, so every admin list has something of each tenant."""
+    employee = users[TenantRole.EMPLOYEE]
+    with tenant_context(tenant.id):
+        # A grant the ADMIN holds anyway: the row exists without changing what any swept role may do.
+        db.session.add(UserPermission(user_id=users[TenantRole.ADMIN].id, permission=Permission.VIEW_GROUP_PROGRESS))
+        db.session.add(EmailPreference(user_id=employee.id))
+        db.session.add(
+            AuditLog(
+                action=AuditAction.RECORD_UPDATED,
+                entity_type="module",
+                entity_id="1",
+                actor_id=users[TenantRole.HR].id,
+                details={"marker": f"audit-{tenant.slug}-marker"},
+            )
+        )
+
+
+def _markers(tenant: Tenant) -> set[str]:
+    """Strings that identify this tenant's rows: emails, names, titles (long enough to be unique)."""
+    with tenant_context(tenant.id):
+        emails = set(db.session.scalars(sa.select(User.email).join(Membership, Membership.user_id == User.id)))
+        names = set(db.session.scalars(sa.select(Group.name)))
+        names |= set(db.session.scalars(sa.select(ModuleCategory.name)))
+        names |= set(db.session.scalars(sa.select(Tag.name)))
+    demo = next(t for t in TENANTS if t.slug == tenant.slug)
+    titles = {module.title for module in demo.modules}
+    markers = (emails - SHARED_EMAILS) | names | titles | {f"audit-{tenant.slug}-marker", tenant.name}
+    return {marker for marker in markers if len(marker) >= 8}
+
+
+def build_world() -> World:
+    seed_demo()
+    with unscoped("sweep world"):
+        tenants = {t.slug: t for t in db.session.scalars(sa.select(Tenant))}
+    sides = {}
+    for slug in ("acme", "globex"):
+        tenant = tenants[slug]
+        users = {role: _role_user(tenant, role) for role in ROLES}
+        _extra_rows(tenant, users)
+        db.session.flush()
+        sides[slug] = TenantWorld(
+            tenant_id=tenant.id,
+            slug=slug,
+            login_ids={role: user.get_id() for role, user in users.items()},
+            markers=_markers(tenant),
+        )
+    db.session.commit()
+    return World(sides["acme"], sides["globex"])
