@@ -38,9 +38,7 @@ def admin_views(app: Flask) -> list[BaseView]:
 
 
 def tenant_views(app: Flask) -> list[TenantModelView]:
-    return [
-        v for v in admin_views(app) if isinstance(v, TenantModelView) and not isinstance(v, PlatformModelView)
-    ]
+    return [v for v in admin_views(app) if isinstance(v, TenantModelView) and not isinstance(v, PlatformModelView)]
 
 
 def role_passes(rule: Rule, role: TenantRole) -> bool:
@@ -93,9 +91,7 @@ def test_there_are_views_to_sweep(app: Flask) -> None:
 
 
 def test_every_view_declares_who_may_use_it(app: Flask) -> None:
-    undeclared = [
-        type(view).__name__ for view in admin_views(app) if getattr(view, "permission", None) is None
-    ]
+    undeclared = [type(view).__name__ for view in admin_views(app) if getattr(view, "permission", None) is None]
     platform = [v for v in admin_views(app) if isinstance(v, PlatformModelView)]
     assert undeclared == [type(v).__name__ for v in platform] or undeclared == []
 
@@ -179,21 +175,13 @@ def test_each_role_gets_exactly_what_each_view_allows(app: Flask, world: World, 
         status = client.get(_url(app, view)).status_code
         if status != (200 if expected_list else 403):
             failures.append(f"{type(view).__name__} list as {role.name}: {status}")
-        if (
-            isinstance(view, TenantModelView)
-            and not isinstance(view, PlatformModelView)
-            and view.allow_create
-        ):
+        if isinstance(view, TenantModelView) and not isinstance(view, PlatformModelView) and view.allow_create:
             rule = view.action_permissions.get("create", view.permission)
             expected = expected_list and role_passes(rule, role)
             status = client.get(_url(app, view, "create_view")).status_code
             if status != (200 if expected else 403):
                 failures.append(f"{type(view).__name__} create as {role.name}: {status}")
-        if (
-            isinstance(view, TenantModelView)
-            and not isinstance(view, PlatformModelView)
-            and view.allow_export
-        ):
+        if isinstance(view, TenantModelView) and not isinstance(view, PlatformModelView) and view.allow_export:
             expected = expected_list and Permission.EXPORT_REPORTS in ROLE_DEFAULTS[role]
             status = client.get(_url(app, view, "export", export_type="csv")).status_code
             if status != (200 if expected else 403):

@@ -56,9 +56,7 @@ def _role_user(tenant: Tenant, role: TenantRole) -> User:
             .limit(1)
         )
         if user is None:
-            user = User(
-                email=f"{role.name.lower()}@{tenant.slug}.test", name=f"{role.name.title()} {tenant.name}"
-            )
+            user = User(email=f"{role.name.lower()}@{tenant.slug}.test", name=f"{role.name.title()} {tenant.name}")
             db.session.add(user)
             db.session.flush()
             db.session.add(Membership(user_id=user.id, role=role))
