@@ -64,7 +64,7 @@ def _init_extensions(app: Flask) -> None:
         )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.context_processor(i18n.inject_locale)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -24,7 +24,8 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def _render(code: int, message: str | None = None) -> tuple[str, int]:
+def render_error(code: int, message: str | None = None) -> tuple[str, int]:
+    """The error page for ``code``, with a specific message when the caller has one."""
     title, default = _messages().get(code, (_("Error"), _("The request could not be completed.")))
     return render_template("errors/error.html", title=title, message=message or default), code
 
@@ -32,7 +33,7 @@ def _render(code: int, message: str | None = None) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return _render(
+        return render_error(
             400, _("The form expired or came from another site. Reload the page and send it again.")
         )
 
@@ -40,8 +41,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        return _render(error.code)
+        return render_error(error.code)
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        return _render(500)
+        return render_error(500)

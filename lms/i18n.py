@@ -17,6 +17,12 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> str:
+    """Dates are shown in the tenant's time zone (Tenant.timezone), UTC without a tenant."""
+    tenant = g.get("tenant")
+    return tenant.timezone if tenant is not None else "UTC"
+
+
 def inject_locale() -> dict[str, str]:
     """Templates read ``current_locale`` for ``<html lang>`` and date formats."""
     from flask_babel import get_locale

@@ -2,23 +2,28 @@
 
 ``can(user, permission, tenant)`` = the membership role's defaults, plus the user's
 UserPermission grants in that tenant, whose ``scope`` may narrow them (e.g.
-``{"group_ids": [3]}``). Views use ``permission_required``; admin views use
+``{"group_ids": [3]}``). Mentoring a module of the tenant counts as a grant of
+MANAGE_OWN_MODULES (DESIGN.md: roles). Views use ``permission_required``; admin views use
 ``lms.admin_views.base``, which calls ``can`` per view and per action.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, g
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms.errors import LmsError
 from lms.extensions import db
-from lms.models import Membership, Tenant, User, UserPermission
+from lms.models import Membership, ModuleMentor, Tenant, User, UserPermission
 from lms.models.enums import Permission, Role, TenantRole
+from lms.tenancy import unscoped
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,18 +62,49 @@ def is_platform_staff(user: User | None) -> bool:
     return user is not None and user.is_active and user.role in PLATFORM_ROLES
 
 
+@contextmanager
+def _tenant_lookup() -> Iterator[None]:
+    """Read one named tenant's membership and grants, whichever tenant (if any) is active.
+
+    The queries below filter by ``tenant.id`` themselves, so the answer about a tenant
+    never depends on the request's tenant (a job has none, a platform screen another).
+    Pending rows are flushed first, under the normal guard, so nothing is stamped or
+    let through while the scope is lifted.
+    """
+    db.session.flush()
+    with unscoped("permission lookup in one named tenant"):
+        yield
+
+
 def role_in(user: User, tenant: Tenant) -> TenantRole | None:
     """The user's role in the tenant: the active membership's, or SUPER_ADMIN for platform support."""
-    membership = db.session.scalar(
-        sa.select(Membership).where(
-            Membership.tenant_id == tenant.id, Membership.user_id == user.id, Membership.is_active
+    with _tenant_lookup():
+        role = db.session.scalar(
+            sa.select(Membership.role).where(
+                Membership.tenant_id == tenant.id, Membership.user_id == user.id, Membership.is_active
+            )
         )
-    )
-    if membership is not None:
-        return membership.role
+    if role is not None:
+        return role
     if is_platform_staff(user):
         return TenantRole.SUPER_ADMIN
     return None
+
+
+class InvalidScope(LmsError):
+    """A grant's scope is not an object of id lists."""
+
+
+def check_scope(scope: object) -> None:
+    """A scope is empty or an object whose values are lists of ids, e.g. ``{"group_ids": [3]}``;
+    ``_scope_allows`` compares such lists, and anything else would make it guess."""
+    if scope is None or scope == {}:
+        return
+    if not isinstance(scope, dict) or not all(
+        isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+        for ids in scope.values()
+    ):
+        raise InvalidScope(_l('Write the scope as an object of id lists, e.g. {"group_ids": [3, 7]}.'))
 
 
 def _scope_allows(grant_scope: dict[str, Any] | None, scope: dict[str, Any] | None) -> bool:
@@ -90,17 +126,21 @@ def permissions_of(user: User, tenant: Tenant, role: TenantRole | None = None) -
     role = role if role is not None else role_in(user, tenant)
     if role is None:
         return set()
-    granted = db.session.scalars(
-        sa.select(UserPermission.permission).where(
-            UserPermission.tenant_id == tenant.id, UserPermission.user_id == user.id
-        )
+    granted = sa.select(UserPermission.permission).where(
+        UserPermission.tenant_id == tenant.id, UserPermission.user_id == user.id
     )
-    return set(ROLE_DEFAULTS[role]) | set(granted)
+    # Grants and mentoring in one query: this runs on every request.
+    mentoring = sa.select(sa.literal(Permission.MANAGE_OWN_MODULES.name)).where(_mentoring(user, tenant).exists())
+    with _tenant_lookup():
+        held = db.session.scalars(granted.union_all(mentoring)).all()
+    return set(ROLE_DEFAULTS[role]) | set(held)
 
 
-def can(
-    user: User | None, permission: Permission, tenant: Tenant, scope: dict[str, Any] | None = None
-) -> bool:
+def _mentoring(user: User, tenant: Tenant) -> sa.Select[tuple[int]]:
+    return sa.select(ModuleMentor.module_id).where(ModuleMentor.tenant_id == tenant.id, ModuleMentor.user_id == user.id)
+
+
+def can(user: User | None, permission: Permission, tenant: Tenant, scope: dict[str, Any] | None = None) -> bool:
     """True when the role's defaults or a grant (whose scope covers ``scope``) allow ``permission``."""
     if user is None or not user.is_active:
         return False
@@ -109,13 +149,18 @@ def can(
         return False
     if permission in ROLE_DEFAULTS[role]:
         return True
-    grants = db.session.scalars(
-        sa.select(UserPermission.scope).where(
-            UserPermission.tenant_id == tenant.id,
-            UserPermission.user_id == user.id,
-            UserPermission.permission == permission,
-        )
-    ).all()
+    with _tenant_lookup():
+        if permission is Permission.MANAGE_OWN_MODULES and db.session.scalar(
+            sa.select(_mentoring(user, tenant).exists())
+        ):
+            return True
+        grants = db.session.scalars(
+            sa.select(UserPermission.scope).where(
+                UserPermission.tenant_id == tenant.id,
+                UserPermission.user_id == user.id,
+                UserPermission.permission == permission,
+            )
+        ).all()
     return any(_scope_allows(grant_scope, scope) for grant_scope in grants)
 
 

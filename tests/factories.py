@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from lms.extensions import db
-from lms.models import Membership, Tenant, User
-from lms.models.enums import TenantPlan, TenantRole
-from lms.tenancy import unscoped
+from lms.models import Group, Membership, Module, ModuleGroup, Section, Tenant, User, UserGroup
+from lms.models.enums import ModuleStatus, SectionType, TenantPlan, TenantRole
+from lms.models.types import utcnow
+from lms.tenancy import tenant_context, unscoped
 
 
 def make_tenant(slug: str, *, locale: str = "en", plan: TenantPlan = TenantPlan.PRO) -> Tenant:
@@ -59,3 +61,59 @@ def sign_in(client: FlaskClient, user: User, tenant: Tenant | None = None) -> No
 
 def sign_in_with_password(client: FlaskClient, email: str, password: str) -> TestResponse:
     return client.post("/login", data={"email": email, "password": password})
+
+
+def make_module(
+    tenant: Tenant,
+    title: str,
+    *,
+    sections: int = 2,
+    status: ModuleStatus = ModuleStatus.PUBLISHED,
+    prerequisites: list[Module] | None = None,
+) -> Module:
+    """A module with numbered TEXT sections, inside the tenant."""
+    with tenant_context(tenant.id):
+        module = Module(title=title, description=f"About {title}.", status=status)
+        for index in range(sections):
+            module.sections.append(
+                Section(
+                    title=f"{title}: part {index + 1}",
+                    type=SectionType.TEXT,
+                    content=f"<p>Part {index + 1} of {title}.</p>",
+                    search_text=f"Part {index + 1} of {title}.",
+                    sort_order=index,
+                )
+            )
+        db.session.add(module)
+        db.session.flush()
+        if prerequisites:
+            module.prerequisites = prerequisites
+            db.session.flush()
+    return module
+
+
+def make_group(tenant: Tenant, name: str, members: list[User], joined: datetime | None = None) -> Group:
+    with tenant_context(tenant.id):
+        group = Group(name=name)
+        db.session.add(group)
+        db.session.flush()
+        for user in members:
+            db.session.add(UserGroup(user_id=user.id, group_id=group.id, created_at=joined or utcnow()))
+        db.session.flush()
+    return group
+
+
+def assign(
+    module: Module, group: Group, deadline_days: int | None, *, mandatory: bool = False, at: datetime | None = None
+) -> ModuleGroup:
+    with tenant_context(module.tenant_id):
+        row = ModuleGroup(
+            module_id=module.id,
+            group_id=group.id,
+            deadline_days=deadline_days,
+            is_mandatory=mandatory,
+            created_at=at or utcnow(),
+        )
+        db.session.add(row)
+        db.session.flush()
+    return row

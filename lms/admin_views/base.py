@@ -30,6 +30,7 @@ from lms.extensions import db
 from lms.models.enums import AuditAction, Permission, TenantRole
 from lms.permissions import is_platform_staff
 from lms.services.audit import audit
+from lms.tenancy import set_tenant
 
 Rule = Permission | Callable[[TenantRole | None, frozenset[Permission]], bool] | None
 
@@ -102,6 +103,13 @@ class TenantModelView(AccessMixin, ModelView):
     allow_delete = True
     allow_export = False
     audit_entity: str | None = None
+    # The AuditAction of a create, an update and a delete: a view whose writes have an
+    # action of their own (GROUP_CREATED, PERMISSION_GRANTED...) names it here.
+    audit_actions: ClassVar[dict[str, AuditAction]] = {
+        "create": AuditAction.RECORD_CREATED,
+        "update": AuditAction.RECORD_UPDATED,
+        "delete": AuditAction.RECORD_DELETED,
+    }
 
     can_view_details = True
     can_set_page_size = False
@@ -113,7 +121,7 @@ class TenantModelView(AccessMixin, ModelView):
     column_export_exclude_list = ("tenant", "tenant_id")
 
     def __init__(self, model: type, *args: Any, **kwargs: Any) -> None:
-        super().__init__(model, db.session, *args, **kwargs)
+        super().__init__(model, db, *args, **kwargs)
 
     def may(self, action: str) -> bool:
         rule = self.action_permissions.get(action, self.permission)
@@ -170,11 +178,11 @@ class TenantModelView(AccessMixin, ModelView):
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         changes = changed_fields(model, is_created)
         db.session.flush()
-        action = AuditAction.RECORD_CREATED if is_created else AuditAction.RECORD_UPDATED
+        action = self.audit_actions["create" if is_created else "update"]
         audit(action, model, entity_type=self.audit_entity, changes=changes)
 
     def on_model_delete(self, model: Any) -> None:
-        audit(AuditAction.RECORD_DELETED, model, entity_type=self.audit_entity, record=str(model))
+        audit(self.audit_actions["delete"], model, entity_type=self.audit_entity, record=str(model))
 
 
 class PlatformModelView(TenantModelView):
@@ -185,6 +193,13 @@ class PlatformModelView(TenantModelView):
 
     def may(self, action: str) -> bool:
         return self.is_accessible()
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Response | None:
+        """Platform screens act for no tenant, even when the staff member has one chosen: their
+        audit rows are platform events (tenant_id NULL, see AuditLog), and a stray query of a
+        tenant-owned table here fails closed instead of reading that tenant."""
+        set_tenant(None)
+        return super()._handle_view(name, **kwargs)
 
 
 class AdminHome(AccessMixin, AdminIndexView):

@@ -1,9 +1,449 @@
-"""People: users and memberships, permissions, groups, email preferences, audit log, settings."""
+"""People: users and memberships, permissions, groups, email preferences, audit log, settings.
+
+User is a global account, not tenant-owned, so the scoping hook cannot narrow a list of
+users; ``MemberLoader`` does, by joining the tenant-owned Membership. Every user picker
+of the admin uses it, so no form ever offers or accepts another company's people.
+"""
 
 from __future__ import annotations
 
-from flask_admin import BaseView
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from flask import flash, g, redirect
+from flask_admin import BaseView, expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import filters, tools
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.validators import Unique
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Query, lazyload, selectinload
+from werkzeug.wrappers import Response
+from wtforms import ColorField, EmailField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp
+
+from lms.admin_views import CATEGORIES
+from lms.admin_views.base import AccessMixin, TenantModelView
+from lms.auth.forms import email_address
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import AuditLog, EmailPreference, Group, Membership, User, UserGroup, UserPermission
+from lms.models.enums import AuditAction, Permission, TenantPlan, TenantRole, TenantTheme
+from lms.permissions import InvalidScope, can_manage_settings, check_scope
+from lms.services import invites, memberships, tenants
+from lms.services.invites import AlreadyMember
+from lms.services.memberships import RoleNotGrantable
+from lms.services.plans import PlanLimitReached
+
+LANGUAGES = [("sl", "Slovenščina"), ("en", "English")]
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+class MemberLoader(QueryAjaxModelLoader):
+    """Users with a membership in the current company, for ajax user pickers.
+
+    Membership is tenant-owned, so the scoping hook limits the join to this company;
+    ``get_one`` goes through the same query, so a posted id of someone else's user is
+    "not a valid choice" rather than a link across companies.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, db, User, fields=("email", "name"), order_by=User.email)
+
+    def get_query(self) -> Query[User]:
+        return db.session.query(User).join(Membership, Membership.user_id == User.id)
+
+    def get_one(self, pk: Any) -> User | None:
+        try:
+            user_id = int(pk)
+        except (TypeError, ValueError):
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(User.id == user_id).one_or_none()
+
+
+class Matches(Regexp):
+    """``Regexp`` for Flask-Admin forms, whose templates show only errors that are plain
+    ``str``: the lazy message is translated when the check fails."""
+
+    def __call__(self, form: Any, field: Any, message: Any = None) -> Any:
+        return super().__call__(form, field, message=str(self.message))
+
+
+def _with_user(query: Query[Any], relation: Any) -> Query[Any]:
+    """Rows with the user's email and name only: a list needs no password hashes."""
+    return query.options(selectinload(relation).load_only(User.email, User.name))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), email_address(), Length(max=254)])
+    role = SelectField(
+        _l("Role"),
+        choices=[(role.value, role.name) for role in TenantRole],
+        default=TenantRole.EMPLOYEE.value,
+        coerce=TenantRole,
+    )
+
+
+class MembershipView(TenantModelView):
+    """Users & memberships (issue 4).
+
+    People come in by invite, never by a bare "create"; editing changes the role;
+    deactivating keeps the membership and its history (there is no delete). Role changes
+    and (de)activations go through ``services.memberships``, which keeps the last owner
+    and lets only owners hand out the owning roles.
+    """
+
+    permission = Permission.MANAGE_USERS
+    allow_create = False
+    allow_delete = False
+    list_template = "admin/people/memberships.html"
+    column_list = ("user.email", "user.name", "role", "is_active", "created_at")
+    column_details_list = column_list
+    column_labels: ClassVar[dict[str, Any]] = {
+        "user.email": _l("Email"),
+        "user.name": _l("Name"),
+        "role": _l("Role"),
+        "is_active": _l("Active"),
+        "created_at": _l("Joined"),
+    }
+    column_searchable_list = ("user.email", "user.name")
+    column_sortable_list = ("user.email", "user.name", "role", "is_active", "created_at")
+    column_filters = ("role", "is_active")
+    column_default_sort = ("created_at", True)
+    column_auto_select_related = False
+    form_columns = ("role",)
+
+    def get_query(self) -> Query[Membership]:
+        return _with_user(super().get_query(), Membership.user).options(lazyload(Membership.tenant))
+
+    def update_model(self, form: Any, model: Membership) -> bool:
+        """The edit form only changes the role; a refused change is an error on that field.
+
+        Flask-Admin's enum fields hand over the member's name; the service takes the enum.
+        """
+        try:
+            memberships.change_role(model, TenantRole(form.role.data), by=g.role)
+        except LmsError as error:
+            db.session.rollback()
+            form.role.errors.append(str(error))
+            return False
+        db.session.commit()
+        return True
+
+    @expose("/invite/", methods=("GET", "POST"))
+    def invite_view(self) -> str | Response:
+        form = InviteForm()
+        if form.validate_on_submit():
+            try:
+                memberships.check_grantable(form.role.data, by=g.role)
+                invites.invite(g.tenant, form.email.data, form.role.data, current_user)
+            except RoleNotGrantable as error:
+                db.session.rollback()
+                form.role.errors.append(str(error))
+            except (AlreadyMember, PlanLimitReached) as error:
+                db.session.rollback()
+                form.email.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("An invitation is on its way to %(email)s.", email=form.email.data), "success")
+                return redirect(self.get_url(".index_view"))
+        return self.render("admin/people/invite.html", form=form)
+
+    @action(
+        "deactivate",
+        _l("Deactivate"),
+        _l("Deactivate the selected people? They lose access to this company at once."),
+    )
+    def action_deactivate(self, ids: Sequence[str]) -> None:
+        count = self._change_each(ids, memberships.deactivate)
+        if count is not None:
+            flash(_("People deactivated: %(count)d.", count=count), "success")
+
+    @action("reactivate", _l("Reactivate"))
+    def action_reactivate(self, ids: Sequence[str]) -> None:
+        count = self._change_each(ids, memberships.reactivate)
+        if count is not None:
+            flash(_("People reactivated: %(count)d.", count=count), "success")
+
+    def _change_each(self, ids: Sequence[str], change: Callable[..., None]) -> int | None:
+        """All or nothing: one refusal (the last owner, the plan's limit) keeps every row as it was
+        and is flashed; otherwise the number of memberships changed."""
+        chosen = tools.get_query_for_ids(self.get_query(), Membership, ids).all()
+        try:
+            for membership in chosen:
+                change(membership, by=g.role)
+        except LmsError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return None
+        db.session.commit()
+        return len(chosen)
+
+
+def _valid_scope(form: Any, field: Any) -> None:
+    try:
+        check_scope(field.data)
+    except InvalidScope as error:
+        raise ValidationError(str(error)) from error
+
+
+class UserPermissionView(TenantModelView):
+    """Permissions granted to one member on top of their role (DESIGN.md: roles and permissions)."""
+
+    permission = Permission.MANAGE_USERS
+    audit_actions: ClassVar[dict[str, AuditAction]] = {
+        "create": AuditAction.PERMISSION_GRANTED,
+        "update": AuditAction.PERMISSION_GRANTED,
+        "delete": AuditAction.PERMISSION_REVOKED,
+    }
+    column_list = ("user.email", "permission", "scope", "created_at")
+    column_labels: ClassVar[dict[str, Any]] = {
+        "user": _l("Member"),
+        "user.email": _l("Member"),
+        "permission": _l("Permission"),
+        "scope": _l("Scope"),
+        "created_at": _l("Granted"),
+    }
+    column_searchable_list = ("user.email", "user.name")
+    column_filters = ("permission",)
+    column_auto_select_related = False
+    form_columns = ("user", "permission", "scope")
+    form_ajax_refs: ClassVar[dict[str, Any]] = {"user": MemberLoader("user")}
+    form_args: ClassVar[dict[str, Any]] = {
+        "scope": {
+            "validators": [_valid_scope],
+            "description": _l('Empty for everywhere, or e.g. {"group_ids": [3, 7]}.'),
+        }
+    }
+
+    def get_query(self) -> Query[UserPermission]:
+        return _with_user(super().get_query(), UserPermission.user)
+
+    def on_model_change(self, form: Any, model: UserPermission, is_created: bool) -> None:
+        if is_created:
+            model.granted_by_id = current_user.id
+        super().on_model_change(form, model, is_created)
+
+
+class GroupView(TenantModelView):
+    """Groups of employees; their members are kept in "Group members" (``UserGroupView``)."""
+
+    permission = Permission.MANAGE_GROUPS
+    audit_actions: ClassVar[dict[str, AuditAction]] = {
+        "create": AuditAction.GROUP_CREATED,
+        "update": AuditAction.GROUP_UPDATED,
+        "delete": AuditAction.GROUP_DELETED,
+    }
+    column_list = ("name", "color", "description")
+    column_labels: ClassVar[dict[str, Any]] = {
+        "name": _l("Name"),
+        "color": _l("Colour"),
+        "description": _l("Description"),
+    }
+    column_searchable_list = ("name",)
+    form_columns = ("name", "color", "description")
+    form_overrides: ClassVar[dict[str, Any]] = {"color": ColorField}
+    form_args: ClassVar[dict[str, Any]] = {
+        # Unique per company: the validator's query is scoped like every other.
+        "name": {
+            "validators": [
+                DataRequired(),
+                Unique(db, Group, Group.name, message=_l("A group with this name already exists.")),
+            ]
+        },
+        "color": {"validators": [Matches(COLOR_PATTERN, message=_l("Use a colour such as #1a7f37."))]},
+    }
+
+
+class UserGroupView(TenantModelView):
+    """Who is in which group; adding and removing are audited as group membership changes."""
+
+    permission = Permission.MANAGE_GROUPS
+    allow_edit = False
+    audit_actions: ClassVar[dict[str, AuditAction]] = {
+        **TenantModelView.audit_actions,
+        "create": AuditAction.GROUP_MEMBER_ADDED,
+        "delete": AuditAction.GROUP_MEMBER_REMOVED,
+    }
+    column_list = ("group.name", "user.email", "user.name", "created_at")
+    column_labels: ClassVar[dict[str, Any]] = {
+        "group": _l("Group"),
+        "group.name": _l("Group"),
+        "user": _l("Member"),
+        "user.email": _l("Email"),
+        "user.name": _l("Name"),
+        "created_at": _l("Joined"),
+    }
+    column_searchable_list = ("user.email", "user.name")
+    column_filters = ("group.name",)
+    column_default_sort = ("created_at", True)
+    column_auto_select_related = False
+    form_columns = ("group", "user")
+    form_ajax_refs: ClassVar[dict[str, Any]] = {"user": MemberLoader("user")}
+
+    def get_query(self) -> Query[UserGroup]:
+        return _with_user(super().get_query(), UserGroup.user).options(
+            selectinload(UserGroup.group).load_only(Group.name)
+        )
+
+
+class EmailPreferenceView(TenantModelView):
+    """Members' email settings, for support: list and edit only (each member has one row)."""
+
+    permission = Permission.MANAGE_USERS
+    allow_create = False
+    allow_delete = False
+    column_list = (
+        "user.email",
+        "frequency",
+        "new_modules",
+        "deadline_reminders",
+        "quiz_results",
+        "comment_replies",
+        "certificates",
+        "module_updates",
+        "community",
+        "rewards",
+        "system",
+    )
+    column_labels: ClassVar[dict[str, Any]] = {
+        "user.email": _l("Member"),
+        "frequency": _l("Frequency"),
+        "new_modules": _l("New modules"),
+        "deadline_reminders": _l("Deadline reminders"),
+        "quiz_results": _l("Quiz results"),
+        "comment_replies": _l("Comment replies"),
+        "certificates": _l("Certificates"),
+        "module_updates": _l("Module updates"),
+        "community": _l("Community"),
+        "rewards": _l("Rewards"),
+        "system": _l("System"),
+    }
+    column_searchable_list = ("user.email", "user.name")
+    column_filters = ("frequency",)
+    column_auto_select_related = False
+    form_columns = column_list[1:]
+
+    def get_query(self) -> Query[EmailPreference]:
+        return _with_user(super().get_query(), EmailPreference.user)
+
+
+class _UtcAfter(filters.DateTimeGreaterFilter):
+    """Times typed into a filter are UTC, as stored: ``UtcDateTime`` refuses naive ones."""
+
+    def clean(self, value: str) -> datetime:
+        return super().clean(value).replace(tzinfo=UTC)
+
+
+class _UtcBefore(filters.DateTimeSmallerFilter):
+    def clean(self, value: str) -> datetime:
+        return super().clean(value).replace(tzinfo=UTC)
+
+
+class _UtcBetween(filters.DateTimeBetweenFilter):
+    def clean(self, value: str) -> list[datetime]:
+        return [moment.replace(tzinfo=UTC) for moment in super().clean(value)]
+
+
+def time_filters(column: Any, name: Any) -> list[filters.BaseSQLAFilter]:
+    """After / before / between filters for a ``UtcDateTime`` column, which Flask-Admin cannot scaffold."""
+    return [_UtcAfter(column, name), _UtcBefore(column, name), _UtcBetween(column, name)]
+
+
+class AuditLogView(TenantModelView):
+    """The company's audit trail: read-only, newest first, exportable (DESIGN.md: audit).
+
+    The table grows without bound, so the pager does not count rows.
+    """
+
+    permission = Permission.VIEW_AUDIT_LOG
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+    allow_export = True
+    simple_list_pager = True
+    column_list = ("created_at", "actor.email", "action", "entity_type", "entity_id", "details", "ip_address")
+    column_details_list = column_list
+    column_export_list = column_list
+    column_labels: ClassVar[dict[str, Any]] = {
+        "created_at": _l("When"),
+        "actor.email": _l("Who"),
+        "action": _l("Action"),
+        "entity_type": _l("Record type"),
+        "entity_id": _l("Record"),
+        "details": _l("Details"),
+        "ip_address": _l("IP address"),
+    }
+    column_sortable_list = ("created_at",)
+    column_filters = ("action", "actor.email", "entity_type", *time_filters(AuditLog.created_at, _l("When")))
+    column_default_sort = ("created_at", True)
+    column_auto_select_related = False
+
+    def get_query(self) -> Query[AuditLog]:
+        return super().get_query().options(selectinload(AuditLog.actor).load_only(User.email))
+
+
+def _manages_settings(role: TenantRole | None, permissions: frozenset[Permission]) -> bool:
+    return can_manage_settings(role)
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    locale = SelectField(_l("Language"), choices=LANGUAGES)
+    theme = SelectField(_l("Theme"), choices=[(theme.value, theme.name) for theme in TenantTheme], coerce=TenantTheme)
+    plan = SelectField(_l("Plan"), choices=[(plan.value, plan.name) for plan in TenantPlan], coerce=TenantPlan)
+    timezone = SelectField(_l("Time zone"), choices=tenants.timezones)
+
+
+class SettingsView(AccessMixin, BaseView):
+    """The current company's settings, for its owners (issue 4; DESIGN.md: roles).
+
+    A custom page rather than a model view of Tenant: Tenant is not tenant-scoped, and
+    this page must only ever edit ``g.tenant``.
+    """
+
+    permission = staticmethod(_manages_settings)
+
+    @expose("/", methods=("GET", "POST"))
+    def index_view(self) -> str | Response:
+        """Named like a model view's list, so ``<endpoint>.index_view`` opens every admin screen."""
+        tenant = g.tenant
+        form = SettingsForm(obj=tenant)
+        if form.validate_on_submit():
+            try:
+                tenants.update_settings(
+                    tenant,
+                    name=form.name.data,
+                    locale=form.locale.data,
+                    theme=form.theme.data,
+                    plan=form.plan.data,
+                    timezone=form.timezone.data,
+                )
+            except PlanLimitReached as error:
+                db.session.rollback()
+                form.plan.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("Settings saved."), "success")
+                return redirect(self.get_url(".index_view"))
+        return self.render("admin/people/settings.html", form=form)
 
 
 def views() -> list[BaseView]:
-    return []
+    people = CATEGORIES["people"]
+    return [
+        MembershipView(Membership, name=_l("Users & memberships"), category=people, endpoint="memberships"),
+        UserPermissionView(UserPermission, name=_l("Permissions"), category=people, endpoint="user_permissions"),
+        GroupView(Group, name=_l("Groups"), category=people, endpoint="groups"),
+        UserGroupView(UserGroup, name=_l("Group members"), category=people, endpoint="group_members"),
+        EmailPreferenceView(
+            EmailPreference, name=_l("Email preferences"), category=people, endpoint="email_preferences"
+        ),
+        AuditLogView(AuditLog, name=_l("Audit log"), category=people, endpoint="audit_log"),
+        SettingsView(name=_l("Settings"), category=people, endpoint="settings"),
+    ]

@@ -1,9 +1,88 @@
-"""Platform: tenants and the platform changelog, for platform staff."""
+"""Platform: tenants and the platform changelog, for platform staff (DESIGN.md: roles).
+
+These tables are the platform's own, not any company's: Tenant is the scope itself and
+ChangelogEntry is written once for every company. Neither is tenant-scoped, so their
+views are ``PlatformModelView``s, open to global OWNER and SUPER_ADMIN users only, and
+their audit rows belong to the platform rather than to a company.
+"""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from flask_admin import BaseView
+from flask_babel import lazy_gettext as _l
+
+from lms.admin_views import CATEGORIES
+from lms.admin_views.base import PlatformModelView, TenantModelView
+from lms.admin_views.people import LANGUAGES, Matches
+from lms.models import ChangelogEntry, Tenant
+from lms.models.enums import AuditAction
+from lms.services.tenants import SLUG_PATTERN, timezones
+
+
+class TenantView(PlatformModelView):
+    """Companies: create, rename, change plan, switch off. No delete: a company's history is
+    kept, and deactivating it signs its members out at their next request.
+
+    A new company has no members; staff open it (support access) and invite its owner.
+    """
+
+    allow_delete = False
+    audit_actions: ClassVar[dict[str, AuditAction]] = {
+        **TenantModelView.audit_actions,
+        "create": AuditAction.TENANT_CREATED,
+        "update": AuditAction.TENANT_UPDATED,
+    }
+    column_list = ("slug", "name", "plan", "locale", "theme", "is_active", "created_at")
+    column_labels: ClassVar[dict[str, Any]] = {
+        "slug": _l("Slug"),
+        "name": _l("Name"),
+        "plan": _l("Plan"),
+        "locale": _l("Language"),
+        "theme": _l("Theme"),
+        "timezone": _l("Time zone"),
+        "is_active": _l("Active"),
+        "created_at": _l("Created"),
+    }
+    column_searchable_list = ("slug", "name")
+    column_filters = ("plan", "is_active")
+    column_default_sort = ("created_at", True)
+    form_columns = ("slug", "name", "plan", "locale", "theme", "timezone", "is_active")
+    form_choices: ClassVar[dict[str, Any]] = {
+        "locale": LANGUAGES,
+        "timezone": [(zone, zone) for zone in timezones()],
+    }
+    # Flask-Admin adds a uniqueness check of its own for the unique slug column.
+    form_args: ClassVar[dict[str, Any]] = {
+        "slug": {
+            "validators": [
+                Matches(SLUG_PATTERN, message=_l("Use lowercase letters, digits and dashes, e.g. acme-d-o-o.")),
+            ],
+        },
+    }
+
+
+class ChangelogEntryView(PlatformModelView):
+    """What is new on the platform, shown to every company once published."""
+
+    column_list = ("version", "title", "published_at", "created_at")
+    column_labels: ClassVar[dict[str, Any]] = {
+        "version": _l("Version"),
+        "title": _l("Title"),
+        "summary": _l("Summary"),
+        "body": _l("Text"),
+        "published_at": _l("Published"),
+        "created_at": _l("Created"),
+    }
+    column_searchable_list = ("version", "title")
+    column_default_sort = ("created_at", True)
+    form_columns = ("version", "title", "summary", "body", "published_at")
 
 
 def views() -> list[BaseView]:
-    return []
+    platform = CATEGORIES["platform"]
+    return [
+        TenantView(Tenant, name=_l("Companies"), category=platform, endpoint="tenants"),
+        ChangelogEntryView(ChangelogEntry, name=_l("Changelog"), category=platform, endpoint="changelog"),
+    ]

@@ -46,6 +46,7 @@ def load_request_context() -> None:
     g.role = None
     g.permissions = frozenset()
     if not current_user.is_authenticated:
+        set_actor(None, request.remote_addr)  # a failed sign-in is audited with its address
         return
     set_actor(current_user.id, request.remote_addr)
     tenant_id = session.get(TENANT_KEY)

@@ -12,13 +12,18 @@ from lms.services.accounts import MAX_PASSWORD, MIN_PASSWORD
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
+def _strip(value: str | None) -> str | None:
+    """A pasted address often brings a space along; it is not part of the address."""
+    return value.strip() if value else value
+
+
 def email_address() -> Regexp:
     """One @, a dot in the domain, no spaces: enough to catch typos; the mail itself proves the rest."""
     return Regexp(EMAIL_SHAPE, message=_l("Enter an email address such as name@company.com."))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), email_address(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), email_address(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
     remember = BooleanField(_l("Keep me signed in"))
     next = HiddenField()
@@ -30,7 +35,7 @@ class SwitchTenantForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), email_address(), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), email_address(), Length(max=254)])
 
 
 class NewPasswordForm(FlaskForm):

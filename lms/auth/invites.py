@@ -50,24 +50,23 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
             return _token_page(error)
         else:
             db.session.commit()
-            logout_user()
             session.clear()
+            logout_user()  # after clear(): it leaves the note that deletes the remember cookie
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def accept_invite(token: str) -> str | Response | tuple[str, int]:
+def accept_invite(token: str) -> Response | tuple[str, int]:
     try:
         pending = tokens.peek(EmailTokenType.INVITE, token)
     except tokens.TokenInvalid as error:
         return _token_page(error)
     tenant = db.session.get(Tenant, pending.tenant_id)
-    existing = db.session.scalar(
-        sa.select(User).where(User.email == pending.email, User.password_hash.isnot(None))
-    )
+    existing = db.session.scalar(sa.select(User).where(User.email == pending.email, User.password_hash.isnot(None)))
     form = JoinExistingAccountForm() if existing else JoinNewAccountForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = invites.accept_invite(
@@ -77,6 +76,7 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
             form.password.errors.append(str(error))
         except PlanLimitReached as error:
             flash(str(error), "error")
+            status = 409
         except tokens.TokenInvalid as error:
             return _token_page(error)
         else:
@@ -86,6 +86,5 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
             enter(place_in(user, tenant.id))
             flash(_("Welcome to %(company)s.", company=tenant.name), "success")
             return redirect(url_for("learner.home"))
-    return render_template(
-        "auth/accept_invite.html", form=form, tenant=tenant, email=pending.email, existing=existing
-    )
+    page = render_template("auth/accept_invite.html", form=form, tenant=tenant, email=pending.email, existing=existing)
+    return page, status

@@ -21,11 +21,17 @@ from lms.tenancy import tenant_context
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: never an open redirect to another host."""
-    if not target:
+    """Only a path on this site: never an open redirect to another host.
+
+    Browsers read ``/\\host`` as ``//host`` and drop tabs and newlines, so a path
+    holding a backslash or a control character is refused too.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return default
     return target
 
@@ -48,9 +54,7 @@ def _limit_per_account() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit_per_ip, methods=["POST"], deduct_when=_failed, scope="login-ip")
-@limiter.limit(
-    _limit_per_account, methods=["POST"], key_func=_account_key, deduct_when=_failed, scope="login-account"
-)
+@limiter.limit(_limit_per_account, methods=["POST"], key_func=_account_key, deduct_when=_failed, scope="login-account")
 def login() -> str | Response:
     form = LoginForm()
     if request.method == "GET":
@@ -88,8 +92,8 @@ def logout() -> Response:
         end_sessions(user)
         audit(AuditAction.LOGOUT, user, actor_id=user.id)
         db.session.commit()
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the note that deletes the remember cookie
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -1,10 +1,16 @@
 """The learner pages: server-rendered, one module per area; all of them inside a tenant."""
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from lms.auth.context import require_tenant
+from lms.permissions import can_submit
 
 bp = Blueprint("learner", __name__)
 bp.before_request(require_tenant)
 
-from lms.learner import home  # noqa: E402, F401 - registers the routes
+
+@bp.context_processor
+def _learner_context() -> dict[str, object]:
+    return {"can_submit": can_submit(g.get("role"))}
+
+from lms.learner import catalog, dashboard, reader, updates  # noqa: E402, F401 - registers the routes

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, inspect
 
 from lms.errors import LmsError
 from lms.extensions import db
@@ -69,10 +70,16 @@ def authenticate(email: str, password: str) -> User | None:
 
 def end_sessions(user: User) -> None:
     """Every session and remember-me cookie issued before this stops working (issue 4)."""
-    db.session.execute(
-        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
-    )
+    db.session.execute(sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
     db.session.refresh(user, ["session_version"])
+
+
+@event.listens_for(User.is_active, "set")
+def _deactivation_ends_sessions(user: User, value: bool, old: object, initiator: object) -> None:
+    """Being deactivated ends every session (issue 4), whichever screen, command or job did it,
+    so a later reactivation does not bring old cookies back to life."""
+    if value is False and old is not False and inspect(user).persistent:
+        user.session_version = User.session_version + 1
 
 
 def set_password(user: User, password: str) -> None:
@@ -110,9 +117,7 @@ def place_in(user: User, tenant_id: int) -> Place | None:
             sa.select(Tenant, Membership.role)
             .outerjoin(
                 Membership,
-                sa.and_(
-                    Membership.tenant_id == Tenant.id, Membership.user_id == user.id, Membership.is_active
-                ),
+                sa.and_(Membership.tenant_id == Tenant.id, Membership.user_id == user.id, Membership.is_active),
             )
             .where(Tenant.id == tenant_id, Tenant.is_active)
         ).first()

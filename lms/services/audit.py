@@ -35,7 +35,10 @@ def audit(
     if entity is not None:
         entity_type = entity_type or entity.__tablename__
         if entity_id is None:
-            identity = inspect(entity).identity
+            state = inspect(entity)
+            if state.pending:
+                db.session.flush()  # a new row gets its id, so the trail can name it
+            identity = state.identity
             entity_id = ",".join(str(part) for part in identity) if identity else getattr(entity, "id", None)
     default_actor, ip_address = db.session.info.get(_ACTOR, (None, None))
     row = AuditLog(

@@ -47,7 +47,8 @@ def invite(tenant: Tenant, email: str, role: TenantRole, inviter: User) -> None:
         membership = _member(tenant.id, user.id)
         if membership is not None and membership.is_active:
             raise AlreadyMember(_l("%(email)s is already a member of this company.", email=email))
-    check_room_for_user(tenant)
+    with tenant_context(tenant.id):
+        check_room_for_user(tenant)
     tokens.revoke_open(EmailTokenType.INVITE, email, tenant.id)
     token = tokens.issue(
         EmailTokenType.INVITE,
@@ -89,7 +90,8 @@ def accept_invite(token: str, *, name: str | None, password: str) -> User:
     tenant = db.session.get(Tenant, pending.tenant_id)
     membership = _member(tenant.id, user.id) if user is not None else None
     if membership is None or not membership.is_active:
-        check_room_for_user(tenant)
+        with tenant_context(tenant.id):
+            check_room_for_user(tenant)
     used = tokens.consume(EmailTokenType.INVITE, token)
     if user is None:
         user = User(email=used.email, name=(name or "").strip(), password_hash=hash_password(password))

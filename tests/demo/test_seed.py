@@ -68,9 +68,7 @@ def test_learner1_of_acme_also_belongs_to_globex_and_root_owns_the_platform(
     seeded: dict[str, Tenant],
 ) -> None:
     with tenant_context(seeded["globex"].id):
-        emails = set(
-            db.session.scalars(sa.select(User.email).join(Membership, Membership.user_id == User.id))
-        )
+        emails = set(db.session.scalars(sa.select(User.email).join(Membership, Membership.user_id == User.id)))
     assert "learner1@acme.test" in emails
     root = db.session.scalar(sa.select(User).where(User.email == "root@mojster.test"))
     assert root.role is Role.OWNER

@@ -61,9 +61,7 @@ def test_inline_job_runs_in_its_tenant(app_ctx: Flask) -> None:
         assert db.session.scalars(sa.select(Tag.name)).all() == ["safety"]
 
 
-def test_failing_inline_job_is_logged_and_writes_nothing(
-    app_ctx: Flask, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_failing_inline_job_is_logged_and_writes_nothing(app_ctx: Flask, caplog: pytest.LogCaptureFixture) -> None:
     enqueue(always_fails)
 
     assert "inline job tests.jobs.sample_jobs:always_fails failed" in caplog.text

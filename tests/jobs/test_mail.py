@@ -51,9 +51,7 @@ def test_mail_of_a_rolled_back_transaction_is_never_sent(app_ctx: Flask, smtp) -
     assert smtp.messages == []
 
 
-def test_without_smtp_host_the_mail_is_written_to_the_log(
-    app_ctx: Flask, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_without_smtp_host_the_mail_is_written_to_the_log(app_ctx: Flask, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="lms.jobs.mail")
     with app_ctx.test_request_context():
         send_mail("bor@globex.test", "Pozdravljen", "test_message", note="Embedded mode")

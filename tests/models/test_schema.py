@@ -50,9 +50,7 @@ def test_rank_thresholds_follow_the_spec() -> None:
 
 
 def _tenant_tables() -> list[sa.Table]:
-    return [
-        mapper.local_table for mapper in db.Model.registry.mappers if issubclass(mapper.class_, TenantScoped)
-    ]
+    return [mapper.local_table for mapper in db.Model.registry.mappers if issubclass(mapper.class_, TenantScoped)]
 
 
 def test_tenant_owned_tables_have_an_indexed_tenant_id() -> None:
@@ -77,9 +75,7 @@ def _has_index(table: str, columns: tuple[str, ...], *, unique: bool = False) ->
         for constraint in t.constraints
         if isinstance(constraint, (sa.UniqueConstraint, sa.PrimaryKeyConstraint))
     ]
-    return any(
-        cols[: len(columns)] == columns and (is_unique or not unique) for cols, is_unique in candidates
-    )
+    return any(cols[: len(columns)] == columns and (is_unique or not unique) for cols, is_unique in candidates)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 from flask_admin import BaseView
+from flask_admin.tools import iterdecode, iterencode
 
 from lms.admin_views.base import AdminHome, PlatformModelView, Rule, TenantModelView
 from lms.extensions import db
@@ -50,9 +51,12 @@ def role_passes(rule: Rule, role: TenantRole) -> bool:
     return rule(role, permissions)
 
 
-def _url(app: Flask, view: BaseView, endpoint: str = "index", **values: object) -> str:
+def _url(app: Flask, view: BaseView, endpoint: str | None = None, **values: object) -> str:
+    """The view's own page by default: ``index_view`` for model views, ``index`` for others."""
+    if isinstance(values.get("id"), tuple):
+        values["id"] = iterencode(values["id"])
     with app.test_request_context():
-        return url_for(f"{view.endpoint}.{endpoint}", **values)
+        return url_for(f"{view.endpoint}.{endpoint or view._default_view}", **values)
 
 
 def _leaks(text: str, other: TenantWorld) -> list[str]:
@@ -70,7 +74,7 @@ def _client_for(app: Flask, side: TenantWorld, role: TenantRole) -> FlaskClient:
 
 def _a_row_of(view: TenantModelView, side: TenantWorld) -> object | None:
     model = view.model
-    with unscoped("sweep: a row of the other tenant"):
+    with view.admin.app.app_context(), unscoped("sweep: a row of the other tenant"):
         row = db.session.scalar(sa.select(model).where(model.tenant_id == side.tenant_id).limit(1))
         if row is None:
             return None
@@ -78,9 +82,10 @@ def _a_row_of(view: TenantModelView, side: TenantWorld) -> object | None:
 
 
 def _row_state(view: TenantModelView, pk: object) -> dict[str, object] | None:
-    with unscoped("sweep: the row as it is"):
+    with view.admin.app.app_context(), unscoped("sweep: the row as it is"):
         db.session.expire_all()
-        row = db.session.get(view.model, pk)
+        composite = len(sa.inspect(view.model).primary_key) > 1
+        row = db.session.get(view.model, tuple(iterdecode(pk)) if composite and isinstance(pk, str) else pk)
         if row is None:
             return None
         return {c.key: getattr(row, c.key) for c in sa.inspect(view.model).column_attrs}

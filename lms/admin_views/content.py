@@ -1,0 +1,833 @@
+"""Content: modules and their sections, categories, tags, company pins and group assignments (issue 5).
+
+The views parse forms and call ``lms.services.content`` / ``lms.services.uploads``;
+access, tenant scoping, 404s and the audit of writes come from ``base.TenantModelView``.
+MANAGE_ALL_MODULES reaches every module; MANAGE_OWN_MODULES (a grant, or mentoring a
+module) only the modules the user created or mentors — other modules are 404s.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.validators import Unique
+from flask_admin.form import BaseForm, Select2TagsField
+from flask_admin.helpers import get_form_data, get_redirect_target, validate_form_on_submit
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, FileField, IntegerField, MultipleFileField, SelectMultipleField, TextAreaField
+from wtforms.fields import Field
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.admin_views import CATEGORIES
+from lms.admin_views.base import TenantModelView
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import (
+    CompanyPinnedModule,
+    Group,
+    MediaAsset,
+    Membership,
+    Module,
+    ModuleCategory,
+    ModuleChangeLog,
+    ModuleGroup,
+    Section,
+    Tag,
+    User,
+)
+from lms.models.enums import (
+    AuditAction,
+    Difficulty,
+    MediaAssetStatus,
+    MediaAssetType,
+    ModuleStatus,
+    Permission,
+    SectionType,
+    TenantRole,
+    VideoSourceType,
+)
+from lms.services import content, uploads
+
+AJAX_LIMIT = 50
+
+DIFFICULTY_LABELS = {
+    Difficulty.BEGINNER: _l("Beginner"),
+    Difficulty.INTERMEDIATE: _l("Intermediate"),
+    Difficulty.ADVANCED: _l("Advanced"),
+}
+STATUS_LABELS = {
+    ModuleStatus.DRAFT: _l("Draft"),
+    ModuleStatus.PUBLISHED: _l("Published"),
+    ModuleStatus.ARCHIVED: _l("Archived"),
+}
+SECTION_TYPE_LABELS = {
+    SectionType.TEXT: _l("Text"),
+    SectionType.VIDEO: _l("Video"),
+    SectionType.ATTACHMENT: _l("Attachments"),
+    SectionType.MIXED: _l("Mixed"),
+}
+VIDEO_SOURCE_LABELS = {
+    VideoSourceType.YOUTUBE_VIMEO_URL: _l("YouTube or Vimeo link"),
+    VideoSourceType.UPLOAD: _l("Uploaded video"),
+    VideoSourceType.CLOUDFLARE_STREAM: _l("Cloudflare Stream id"),
+    VideoSourceType.TARGETVIDEO: _l("TargetVideo id"),
+}
+
+
+def manages_modules(role: TenantRole | None, permissions: frozenset[Permission]) -> bool:
+    """The rule of the module and section screens: all modules, or one's own (DESIGN.md: roles)."""
+    return Permission.MANAGE_ALL_MODULES in permissions or Permission.MANAGE_OWN_MODULES in permissions
+
+
+def _manages_all() -> bool:
+    return Permission.MANAGE_ALL_MODULES in g.permissions
+
+
+def _id_or_404(values: Any) -> str:
+    """The ``id`` of a custom page's request; anything but a number names no row."""
+    pk = values.get("id", "")
+    if not pk.isdigit():
+        abort(404)
+    return pk
+
+
+# --- Form plumbing -------------------------------------------------------------------------
+
+
+def _enum_choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
+    return [(member.name, label) for member, label in labels.items()]
+
+
+def _enum_coerce(enum_cls: type[enum.Enum]) -> Callable[[Any], Any]:
+    """Form values are member names; the model and the services get members."""
+
+    def coerce(value: Any) -> Any:
+        if value is None or isinstance(value, enum_cls):
+            return value
+        try:
+            return enum_cls[value]
+        except KeyError:
+            raise ValueError(value) from None
+
+    return coerce
+
+
+def _label_of(labels: dict[Any, Any]) -> Callable[..., Any]:
+    return lambda view, context, model, name: labels.get(getattr(model, name), getattr(model, name))
+
+
+class ServiceForm(BaseForm):
+    """``service_fields`` belong to the view, which hands them to a service that checks them;
+    ``populate_obj`` copies only the plain fields onto the model."""
+
+    service_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def populate_obj(self, obj: Any) -> None:
+        for name, field in self._fields.items():
+            if name not in self.service_fields:
+                field.populate_obj(obj, name)
+
+
+class _AjaxMultiple(AjaxSelectMultipleField):
+    """Flask-Admin's field, but an empty submission means "none" rather than an invalid choice."""
+
+    def process_formdata(self, valuelist: Any) -> None:
+        super().process_formdata(valuelist)
+        self._formdata = {item for item in self._formdata if item}
+        if not self._formdata:
+            self._set_data([])
+
+
+class ModuleLoader(QueryAjaxModelLoader):
+    """Modules for a select box: this tenant's (the scoping hook), optionally only published
+    ones, or only those the user may manage."""
+
+    def __init__(self, name: str, *, published_only: bool = False, own_only: bool = False) -> None:
+        super().__init__(name, db, Module, fields=["title"], order_by=Module.title)
+        self.published_only = published_only
+        self.own_only = own_only
+
+    def get_query(self) -> Any:
+        query = super().get_query()
+        if self.published_only:
+            query = query.filter(Module.status == ModuleStatus.PUBLISHED)
+        if self.own_only and not _manages_all():
+            query = query.filter(Module.id.in_(content.own_module_ids(current_user.id)))
+        return query
+
+    def get_one(self, pk: Any) -> Module | None:
+        if not str(pk).isdigit():
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(Module.id == int(pk)).one_or_none()
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
+        return super().get_list(term, offset, min(limit, AJAX_LIMIT))
+
+
+class MemberLoader(QueryAjaxModelLoader):
+    """Users are global: only active members of the current tenant can be chosen."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, db, User, fields=["name", "email"], order_by=User.name)
+
+    def get_query(self) -> Any:
+        return super().get_query().join(Membership, Membership.user_id == User.id).filter(Membership.is_active)
+
+    def get_one(self, pk: Any) -> User | None:
+        if not str(pk).isdigit():
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(User.id == int(pk)).one_or_none()
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
+        return super().get_list(term, offset, min(limit, AJAX_LIMIT))
+
+
+class VideoLoader(QueryAjaxModelLoader):
+    """Uploaded videos of the media library that are not being deleted."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, db, MediaAsset, fields=["title", "file_name"], order_by=MediaAsset.title)
+
+    def get_query(self) -> Any:
+        return (
+            super()
+            .get_query()
+            .filter(
+                MediaAsset.type == MediaAssetType.VIDEO,
+                MediaAsset.status.in_([MediaAssetStatus.PROCESSING, MediaAssetStatus.READY]),
+            )
+        )
+
+    def get_one(self, pk: Any) -> MediaAsset | None:
+        if not str(pk).isdigit():
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(MediaAsset.id == int(pk)).one_or_none()
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
+        return super().get_list(term, offset, min(limit, AJAX_LIMIT))
+
+
+def unique_together(model: type, message: Any, **columns: str) -> Callable[[Any, Field], None]:
+    """A form check that a combination is new, e.g. a module assigned to a group once.
+
+    ``columns`` maps the model's foreign key column to the form field holding the row it
+    points at. The database's unique key stays the guard against a race.
+    """
+
+    def check(form: Any, field: Field) -> None:
+        values = {column: getattr(form, name).data for column, name in columns.items()}
+        if any(value is None for value in values.values()):
+            return
+        query = sa.select(model).where(*(getattr(model, column) == value.id for column, value in values.items()))
+        existing = db.session.scalar(query.limit(1))
+        if existing is not None and existing is not form._obj:
+            raise ValidationError(str(message))
+
+    return check
+
+
+class ContentModelView(TenantModelView):
+    """A TenantModelView whose ``service_fields`` go to services instead of onto the model.
+
+    ``form_columns`` orders every field, extra ones included; ``create_only_fields`` and
+    ``edit_only_fields`` leave a field out of the other form (a section's module is
+    chosen once; a cover can only be removed once there is one).
+    """
+
+    form_base_class = ServiceForm
+    service_fields: ClassVar[tuple[str, ...]] = ()
+    create_only_fields: ClassVar[tuple[str, ...]] = ()
+    edit_only_fields: ClassVar[tuple[str, ...]] = ()
+
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        form_class.service_fields = frozenset(self.service_fields)
+        return form_class
+
+    def get_create_form(self) -> Any:
+        form_class = self.get_form()
+        for name in self.edit_only_fields:
+            delattr(form_class, name)
+        return form_class
+
+    def get_edit_form(self) -> Any:
+        form_class = self.get_form()
+        for name in self.create_only_fields:
+            delattr(form_class, name)
+        return form_class
+
+    def commit_or_flash(self) -> bool:
+        """Commit a custom page's change; a conflict (e.g. a double submit) is flashed and undone."""
+        try:
+            db.session.commit()
+        except IntegrityError as error:
+            db.session.rollback()
+            if not self.handle_view_exception(error):
+                raise
+            return False
+        return True
+
+
+class OwnModulesMixin:
+    """Narrows lists, counts and single rows to the modules the user may manage.
+
+    ``module_id_attribute`` names the model's column holding the module id (``id`` of a
+    Module, ``module_id`` of a Section).
+    """
+
+    model: Any
+    module_id_attribute: ClassVar[str]
+
+    def reachable(self, query: Any) -> Any:
+        if _manages_all():
+            return query
+        column = getattr(self.model, self.module_id_attribute)
+        return query.filter(column.in_(content.own_module_ids(current_user.id)))
+
+    def get_query(self) -> Any:
+        return self.reachable(super().get_query())  # type: ignore[misc]
+
+    def get_count_query(self) -> Any:
+        return self.reachable(super().get_count_query())  # type: ignore[misc]
+
+    def get_one(self, id: Any) -> Any:
+        model = super().get_one(id)  # type: ignore[misc]
+        if not _manages_all() and not content.is_own_module(current_user.id, getattr(model, self.module_id_attribute)):
+            abort(404)
+        return model
+
+
+# --- Modules ------------------------------------------------------------------------------
+
+
+class PublishUpdateForm(BaseForm):
+    summary = TextAreaField(
+        _l("What changed"),
+        validators=[InputRequired()],
+        description=_l("Learners who finished an earlier version see this and are asked to review the module."),
+    )
+
+
+class ModuleView(OwnModulesMixin, ContentModelView):
+    permission = staticmethod(manages_modules)
+    action_permissions: ClassVar = {"delete": Permission.MANAGE_ALL_MODULES}
+    audit_actions: ClassVar = {
+        "create": AuditAction.MODULE_CREATED,
+        "update": AuditAction.MODULE_UPDATED,
+        "delete": AuditAction.MODULE_DELETED,
+    }
+    module_id_attribute = "id"
+
+    column_list = ("title", "status", "difficulty", "category", "version", "published_at")
+    column_searchable_list = ("title", "description")
+    column_filters = ("status", "difficulty", "category.name")
+    column_sortable_list = (
+        "title",
+        "status",
+        "difficulty",
+        ("category", "category.name"),
+        "version",
+        "published_at",
+    )
+    column_default_sort = ("title", False)
+    column_details_list = (
+        "title",
+        "description",
+        "status",
+        "difficulty",
+        "category",
+        "tags",
+        "mentors",
+        "prerequisites",
+        "validity_months",
+        "version",
+        "published_at",
+        "created_by",
+        "sections",
+        "created_at",
+        "updated_at",
+    )
+    column_labels: ClassVar = {
+        "title": _l("Title"),
+        "description": _l("Description"),
+        "status": _l("Status"),
+        "difficulty": _l("Difficulty"),
+        "category": _l("Category"),
+        "category.name": _l("Category"),
+        "tags": _l("Tags"),
+        "mentors": _l("Mentors"),
+        "prerequisites": _l("Prerequisites"),
+        "validity_months": _l("Certificate valid for (months)"),
+        "version": _l("Version"),
+        "published_at": _l("Published"),
+        "created_by": _l("Created by"),
+        "sections": _l("Sections"),
+        "cover_upload": _l("Cover image"),
+        "remove_cover": _l("Remove the cover image"),
+    }
+    column_formatters: ClassVar = {"status": _label_of(STATUS_LABELS), "difficulty": _label_of(DIFFICULTY_LABELS)}
+    column_formatters_detail: ClassVar = column_formatters
+    column_extra_row_actions: ClassVar = [
+        EndpointLinkRowAction("fa fa-list", "sections.index_view", title=_l("Sections"), id_arg="module_id"),
+        EndpointLinkRowAction("fa fa-bullhorn", ".publish_update_view", title=_l("Publish update")),
+        EndpointLinkRowAction("fa fa-history", ".history_view", title=_l("History")),
+    ]
+
+    form_columns = (
+        "title",
+        "description",
+        "difficulty",
+        "category",
+        "tags",
+        "mentors",
+        "prerequisites",
+        "validity_months",
+        "cover_upload",
+        "remove_cover",
+    )
+    form_choices: ClassVar = {"difficulty": _enum_choices(DIFFICULTY_LABELS)}
+    form_args: ClassVar = {
+        "difficulty": {"coerce": _enum_coerce(Difficulty)},
+        "category": {
+            "query_factory": lambda: db.session.scalars(
+                sa.select(ModuleCategory).order_by(ModuleCategory.sort_order, ModuleCategory.name)
+            ).all()
+        },
+        "validity_months": {
+            "validators": [
+                Optional(),
+                NumberRange(min=1, message=_l("Enter at least 1 month, or leave it empty for no expiry.")),
+            ],
+            "description": _l("Leave empty when certificates never expire."),
+        },
+    }
+    form_widget_args: ClassVar = {"description": {"rows": 4}}
+    form_ajax_refs: ClassVar = {"mentors": MemberLoader("mentors"), "prerequisites": ModuleLoader("prerequisites")}
+    form_extra_fields: ClassVar = {
+        "tags": Select2TagsField(_l("Tags"), save_as_list=True, description=_l("New names become new tags.")),
+        "mentors": _AjaxMultiple(form_ajax_refs["mentors"], _l("Mentors")),
+        "prerequisites": _AjaxMultiple(
+            form_ajax_refs["prerequisites"],
+            _l("Prerequisites"),
+            description=_l("Learners must complete these modules first."),
+        ),
+        "cover_upload": FileField(_l("Cover image"), description=_l("PNG, JPEG, GIF or WebP, at most 5 MB.")),
+        "remove_cover": BooleanField(_l("Remove the cover image")),
+    }
+    service_fields = ("tags", "mentors", "prerequisites", "cover_upload", "remove_cover")
+    edit_only_fields = ("remove_cover",)
+
+    def build_new_instance(self) -> Module:
+        """A new module passes the plan's limit first (issue 4), as every way of creating one does."""
+        return content.create_module(g.tenant, "", created_by=current_user._get_current_object())
+
+    def on_model_change(self, form: Any, model: Module, is_created: bool) -> None:
+        content.set_tags(model, form.tags.data or [])
+        content.set_mentors(model, form.mentors.data or [])
+        content.set_prerequisites(model, form.prerequisites.data or [])
+        cover = form.cover_upload.data
+        if cover:
+            content.set_cover(model, uploads.store_cover(g.tenant.id, cover.stream))
+        elif "remove_cover" in form and form.remove_cover.data:
+            content.set_cover(model, None)
+        super().on_model_change(form, model, is_created)
+
+    def on_model_delete(self, model: Module) -> None:
+        content.discard_module_files(model)
+        super().on_model_delete(model)
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name in ("publish", "archive"):
+            return self.can_edit
+        return super().is_action_allowed(name)
+
+    @action("publish", _l("Publish"), _l("Publish the selected modules? Learners will see them."))
+    def action_publish(self, ids: list[str]) -> None:
+        self._change_status(ids, content.publish)
+
+    @action("archive", _l("Archive"), _l("Archive the selected modules? Learners will no longer see them."))
+    def action_archive(self, ids: list[str]) -> None:
+        self._change_status(ids, content.archive)
+
+    def _change_status(self, ids: list[str], change: Callable[[Module, User | None], bool]) -> None:
+        wanted = [int(pk) for pk in ids if pk.isdigit()]
+        modules = self.get_query().filter(Module.id.in_(wanted)).all()
+        changed = sum(change(module, current_user._get_current_object()) for module in modules)
+        if self.commit_or_flash():
+            flash(ngettext("%(num)d module changed.", "%(num)d modules changed.", changed), "success")
+
+    @expose("/update/", methods=("GET", "POST"))
+    def publish_update_view(self) -> Response | str | tuple[str, int]:
+        """A published module's new version: the summary is required and goes into its history."""
+        if not self.can_edit:
+            abort(403)
+        module = self.get_one(_id_or_404(request.args))
+        form = PublishUpdateForm(get_form_data())
+        if validate_form_on_submit(form):
+            try:
+                content.publish_update(module, form.summary.data, current_user._get_current_object())
+            except LmsError as error:
+                db.session.rollback()
+                form.summary.errors = [str(error)]
+            else:
+                if self.commit_or_flash():
+                    flash(_("Version %(version)d of the module is published.", version=module.version), "success")
+                    return redirect(self.get_url(".history_view", id=module.id))
+        status = 400 if form.errors else 200
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        return self.render("admin/content/publish_update.html", module=module, form=form, return_url=return_url), status
+
+    @expose("/history/")
+    def history_view(self) -> str:
+        """The module's published versions with their change summaries, newest first."""
+        module = self.get_one(_id_or_404(request.args))
+        entries = db.session.scalars(
+            sa.select(ModuleChangeLog)
+            .where(ModuleChangeLog.module_id == module.id)
+            .options(selectinload(ModuleChangeLog.changed_by))
+            .order_by(ModuleChangeLog.version.desc())
+        ).all()
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        return self.render("admin/content/history.html", module=module, entries=entries, return_url=return_url)
+
+
+# --- Sections -----------------------------------------------------------------------------
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SectionView(OwnModulesMixin, ContentModelView):
+    """Sections of the modules the user manages; ``?module_id=`` shows one module's, in order."""
+
+    permission = staticmethod(manages_modules)
+    module_id_attribute = "module_id"
+    list_template = "admin/content/section_list.html"
+
+    column_list = ("module", "sort_order", "title", "type")
+    column_searchable_list = ("title",)
+    column_filters = ("type", "module.title")
+    column_sortable_list = (("module", "module.title"), "sort_order", "title", "type")
+    column_default_sort: ClassVar = [("module_id", False), ("sort_order", False)]
+    column_details_list = (
+        "module",
+        "sort_order",
+        "title",
+        "type",
+        "content",
+        "video_source_type",
+        "video_url",
+        "video_stream_id",
+        "attachments",
+    )
+    column_labels: ClassVar = {
+        "module": _l("Module"),
+        "module.title": _l("Module"),
+        "sort_order": _l("Position"),
+        "title": _l("Title"),
+        "type": _l("Type"),
+        "content": _l("Content (HTML)"),
+        "video_source_type": _l("Video source"),
+        "video_url": _l("Video link"),
+        "video_stream_id": _l("Stream id"),
+        "video_media": _l("Uploaded video"),
+        "attachments": _l("Attachments"),
+        "position": _l("Position"),
+        "new_attachments": _l("Add attachments"),
+        "remove_attachments": _l("Remove attachments"),
+    }
+    column_formatters: ClassVar = {
+        "sort_order": lambda view, context, model, name: model.sort_order + 1,
+        "type": _label_of(SECTION_TYPE_LABELS),
+        "video_source_type": _label_of(VIDEO_SOURCE_LABELS),
+    }
+    column_formatters_detail: ClassVar = column_formatters
+
+    form_columns = (
+        "module",
+        "title",
+        "type",
+        "position",
+        "content",
+        "video_source_type",
+        "video_url",
+        "video_stream_id",
+        "video_media",
+        "new_attachments",
+        "remove_attachments",
+    )
+    form_choices: ClassVar = {
+        "type": _enum_choices(SECTION_TYPE_LABELS),
+        "video_source_type": _enum_choices(VIDEO_SOURCE_LABELS),
+    }
+    form_args: ClassVar = {
+        "type": {"coerce": _enum_coerce(SectionType)},
+        "video_source_type": {"coerce": _enum_coerce(VideoSourceType)},
+        "content": {"description": _l("HTML; scripts, styles and event handlers are removed when saved.")},
+        "video_url": {"description": _l("For example https://www.youtube.com/watch?v=… or https://vimeo.com/…")},
+    }
+    form_widget_args: ClassVar = {"content": {"rows": 14}}
+    form_ajax_refs: ClassVar = {
+        "module": ModuleLoader("module", own_only=True),
+        "video_media": VideoLoader("video_media"),
+    }
+    form_extra_fields: ClassVar = {
+        "position": IntegerField(
+            _l("Position"),
+            validators=[Optional(), NumberRange(min=1, message=_l("The first position is 1."))],
+            description=_l("1 is the first section; leave empty to add it at the end."),
+        ),
+        "video_media": AjaxSelectField(form_ajax_refs["video_media"], _l("Uploaded video"), allow_blank=True),
+        "new_attachments": MultipleFileField(
+            _l("Add attachments"), description=_l("PDF, Word, images or other files, at most 25 MB each.")
+        ),
+        "remove_attachments": _Checkboxes(_l("Remove attachments"), coerce=int, choices=[]),
+    }
+    service_fields = (
+        "content",
+        "video_source_type",
+        "video_url",
+        "video_stream_id",
+        "video_media",
+        "position",
+        "new_attachments",
+        "remove_attachments",
+    )
+    create_only_fields = ("module",)
+    edit_only_fields = ("remove_attachments",)
+
+    def reachable(self, query: Any) -> Any:
+        module_id = request.args.get("module_id", type=int)
+        if module_id is not None:
+            query = query.filter(Section.module_id == module_id)
+        return super().reachable(query)
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        module_id = request.args.get("module_id", type=int)
+        if module_id is not None and "current_module" not in kwargs:
+            kwargs["current_module"] = self.form_ajax_refs["module"].get_one(module_id)
+        return super().render(template, **kwargs)
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        if request.method == "GET" and "module_id" in request.args:
+            form.module.data = self.form_ajax_refs["module"].get_one(request.args["module_id"])
+        return form
+
+    def edit_form(self, obj: Section | None = None) -> Any:
+        form = super().edit_form(obj)
+        if obj is not None:
+            form.remove_attachments.choices = [(attachment.id, attachment.file_name) for attachment in obj.attachments]
+        return form
+
+    def on_form_prefill(self, form: Any, id: Any) -> None:
+        section = self.get_one(id)
+        form.position.data = section.sort_order + 1
+        if section.media_asset_id is not None:
+            form.video_media.data = db.session.get(MediaAsset, section.media_asset_id)
+
+    def on_model_change(self, form: Any, model: Section, is_created: bool) -> None:
+        content.set_section_content(model, form.content.data)
+        content.set_video(
+            model,
+            form.video_source_type.data,
+            url=form.video_url.data,
+            stream_id=form.video_stream_id.data,
+            media_asset=form.video_media.data,
+        )
+        position = form.position.data
+        if is_created or position is not None:
+            content.move_section(model, None if position is None else position - 1)
+        for upload in form.new_attachments.data or []:
+            if upload:
+                stored = uploads.store_attachment(g.tenant.id, upload.filename or "", upload.stream)
+                content.add_attachment(model, stored)
+        if "remove_attachments" in form:
+            content.remove_attachments(model, form.remove_attachments.data or [])
+        super().on_model_change(form, model, is_created)
+
+    def on_model_delete(self, model: Section) -> None:
+        content.close_gap(model)
+        super().on_model_delete(model)
+
+    @expose("/move/", methods=("POST",))
+    def move_view(self) -> Response:
+        """Up or down one place; the module's sections stay numbered 0..n-1."""
+        if not self.can_edit:
+            abort(403)
+        section = self.get_one(_id_or_404(request.form))
+        offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+        if offset is None:
+            abort(400)
+        content.shift_section(section, offset)
+        self.commit_or_flash()
+        return redirect(get_redirect_target() or self.get_url(".index_view", module_id=section.module_id))
+
+
+# --- Categories, tags, pins, assignments ------------------------------------------------
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
+class CategoryView(ContentModelView):
+    permission = Permission.MANAGE_ALL_MODULES
+    column_list = ("name", "sort_order")
+    column_searchable_list = ("name",)
+    column_default_sort: ClassVar = [("sort_order", False), ("name", False)]
+    column_labels: ClassVar = {"name": _l("Name"), "sort_order": _l("Order")}
+    form_columns = ("name", "sort_order")
+    form_args: ClassVar = {
+        "name": {
+            "filters": [_stripped],
+            "validators": [
+                Unique(db, ModuleCategory, ModuleCategory.name, message=_l("A category with this name already exists."))
+            ],
+        }
+    }
+
+
+class TagView(ContentModelView):
+    permission = Permission.MANAGE_ALL_MODULES
+    column_list = ("name", "sort_order")
+    column_searchable_list = ("name",)
+    column_default_sort: ClassVar = [("sort_order", False), ("name", False)]
+    column_labels: ClassVar = {"name": _l("Name"), "sort_order": _l("Order")}
+    form_columns = ("name", "sort_order")
+    form_args: ClassVar = {
+        "name": {
+            "filters": [_stripped],
+            "validators": [Unique(db, Tag, Tag.name, message=_l("A tag with this name already exists."))],
+        }
+    }
+
+
+class PinnedModuleView(ContentModelView):
+    """Modules pinned for everyone on the dashboard; only published modules can be pinned."""
+
+    permission = Permission.MANAGE_ALL_MODULES
+    column_list = ("module", "sort_order", "pinned_by", "created_at")
+    column_default_sort: ClassVar = [("sort_order", False), ("id", False)]
+    column_labels: ClassVar = {
+        "module": _l("Module"),
+        "sort_order": _l("Order"),
+        "pinned_by": _l("Pinned by"),
+        "created_at": _l("Pinned"),
+    }
+    form_columns = ("module", "sort_order")
+    form_ajax_refs: ClassVar = {"module": ModuleLoader("module", published_only=True)}
+    form_args: ClassVar = {
+        "module": {
+            "validators": [
+                unique_together(CompanyPinnedModule, _l("This module is already pinned."), module_id="module")
+            ],
+            "description": _l("Only published modules can be pinned."),
+        }
+    }
+
+    def on_model_change(self, form: Any, model: CompanyPinnedModule, is_created: bool) -> None:
+        if is_created:
+            model.pinned_by_id = current_user.id
+        super().on_model_change(form, model, is_created)
+
+
+class AssignmentView(ContentModelView):
+    """Modules assigned to groups, with deadlines; ``?group_id=`` shows one group's assignments."""
+
+    permission = Permission.MANAGE_GROUPS
+    audit_actions: ClassVar = {
+        "create": AuditAction.MODULE_ASSIGNED,
+        "update": AuditAction.RECORD_UPDATED,
+        "delete": AuditAction.MODULE_UNASSIGNED,
+    }
+    column_list = ("group", "module", "deadline_days", "is_mandatory", "created_at")
+    column_filters = ("group.name", "module.title", "is_mandatory")
+    column_sortable_list = (
+        ("group", "group.name"),
+        ("module", "module.title"),
+        "deadline_days",
+        "is_mandatory",
+        "created_at",
+    )
+    column_default_sort: ClassVar = ("created_at", True)
+    column_labels: ClassVar = {
+        "group": _l("Group"),
+        "group.name": _l("Group"),
+        "module": _l("Module"),
+        "module.title": _l("Module"),
+        "deadline_days": _l("Deadline (days)"),
+        "is_mandatory": _l("Mandatory"),
+        "created_at": _l("Assigned"),
+    }
+    form_columns = ("group", "module", "deadline_days", "is_mandatory")
+    form_ajax_refs: ClassVar = {"module": ModuleLoader("module")}
+    form_args: ClassVar = {
+        "module": {
+            "validators": [
+                unique_together(
+                    ModuleGroup,
+                    _l("This module is already assigned to this group."),
+                    module_id="module",
+                    group_id="group",
+                )
+            ]
+        },
+        "deadline_days": {
+            "validators": [
+                Optional(),
+                NumberRange(min=0, message=_l("A deadline cannot be negative; leave it empty for no deadline.")),
+            ],
+            "description": _l("Days from joining the group or from this assignment, whichever is later."),
+        },
+    }
+
+    def get_query(self) -> Any:
+        return self._one_group(super().get_query())
+
+    def get_count_query(self) -> Any:
+        return self._one_group(super().get_count_query())
+
+    def _one_group(self, query: Any) -> Any:
+        group_id = request.args.get("group_id", type=int)
+        return query if group_id is None else query.filter(ModuleGroup.group_id == group_id)
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        group_id = request.args.get("group_id", type=int)
+        if request.method == "GET" and group_id is not None:
+            form.group.data = db.session.get(Group, group_id)
+        return form
+
+
+def views() -> list[TenantModelView]:
+    category = CATEGORIES["content"]
+    return [
+        ModuleView(Module, name=_l("Modules"), category=category, endpoint="modules"),
+        SectionView(Section, name=_l("Sections"), category=category, endpoint="sections"),
+        CategoryView(ModuleCategory, name=_l("Categories"), category=category, endpoint="categories"),
+        TagView(Tag, name=_l("Tags"), category=category, endpoint="tags"),
+        PinnedModuleView(CompanyPinnedModule, name=_l("Company pins"), category=category, endpoint="pinned_modules"),
+        AssignmentView(ModuleGroup, name=_l("Group assignments"), category=category, endpoint="assignments"),
+    ]

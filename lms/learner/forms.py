@@ -1,0 +1,56 @@
+"""Forms of the learner pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from lms.models.enums import Difficulty
+
+
+class CatalogFilterForm(FlaskForm):
+    """GET filters of the catalog; a bad value is a field error and the filter is ignored."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    category = IntegerField(_l("Category"), validators=[Optional()])
+    tag = IntegerField(_l("Tag"), validators=[Optional()])
+    difficulty = SelectField(
+        _l("Difficulty"),
+        choices=[("", _l("Any difficulty"))] + [(d.name, d.name.title()) for d in Difficulty],
+        validators=[Optional()],
+        default="",
+    )
+    status = SelectField(
+        _l("Progress"),
+        choices=[
+            ("", _l("Any progress")),
+            ("not_started", _l("Not started")),
+            ("in_progress", _l("In progress")),
+            ("completed", _l("Completed")),
+        ],
+        validators=[Optional()],
+        default="",
+    )
+    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+
+class SelfAssessmentForm(FlaskForm):
+    rating = IntegerField(
+        _l("How well do you master this module? (1-5)"),
+        validators=[InputRequired(), NumberRange(min=1, max=5, message=_l("Choose a rating from 1 to 5."))],
+    )
+    note = TextAreaField(_l("Note for yourself"), validators=[Optional(), Length(max=2000)])
+
+
+class PinForm(FlaskForm):
+    pinned = BooleanField()
+    next = HiddenField()
+
+
+class EmptyForm(FlaskForm):
+    """A POST with nothing but its CSRF token."""

@@ -1,0 +1,34 @@
+"""INSERT … ON CONFLICT for the two databases we run on, through the ORM session.
+
+"At most once" is a unique constraint, and a second click must be harmless: these
+statements make the database decide, with no check-then-insert race (STYLE.md: data).
+Values must include ``tenant_id``: ORM bulk statements skip the flush-time stamping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lms.extensions import db
+
+
+def _insert(model: type) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def insert_or_ignore(model: type, values: dict[str, Any], conflict: list[str]) -> bool:
+    """Insert one row unless one with the same ``conflict`` columns exists; True if inserted."""
+    statement = _insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    return db.session.execute(statement).rowcount == 1
+
+
+def insert_or_update(model: type, values: dict[str, Any], conflict: list[str], update: list[str]) -> None:
+    """Insert one row, or update ``update`` columns of the existing one with the same ``conflict`` columns."""
+    statement = _insert(model).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=conflict, set_={column: statement.excluded[column] for column in update}
+    )
+    db.session.execute(statement)

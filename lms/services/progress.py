@@ -1,0 +1,151 @@
+"""Progress through modules: section completions, per-module progress, prerequisites.
+
+Every number is computed for a set of modules at once (one grouped query), so a
+page's query count does not grow with the number of modules or completions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import Module, ModulePrerequisite, Section, SectionCompletion, UserModuleReview
+from lms.models.enums import ModuleStatus
+from lms.models.types import utcnow
+from lms.models.upserts import insert_or_ignore, insert_or_update
+
+
+class ModuleLocked(LmsError):
+    """The module's prerequisites are not completed yet."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else round(100 * self.done / self.total)
+
+    @property
+    def started(self) -> bool:
+        return self.done > 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+def progress_of(user_id: int, module_ids: Iterable[int]) -> dict[int, Progress]:
+    """Sections done and total per module, for one learner, in one query."""
+    ids = list(set(module_ids))
+    if not ids:
+        return {}
+    done = sa.func.count(SectionCompletion.id)
+    rows = db.session.execute(
+        sa.select(Section.module_id, sa.func.count(Section.id), done)
+        .outerjoin(
+            SectionCompletion,
+            sa.and_(
+                SectionCompletion.section_id == Section.id,
+                SectionCompletion.tenant_id == Section.tenant_id,
+                SectionCompletion.user_id == user_id,
+            ),
+        )
+        .where(Section.module_id.in_(ids))
+        .group_by(Section.module_id)
+    )
+    progress = {module_id: Progress(0, 0) for module_id in ids}
+    for module_id, total, completed in rows:
+        progress[module_id] = Progress(completed, total)
+    return progress
+
+
+def prerequisite_links(module_ids: Iterable[int]) -> list[tuple[int, Module]]:
+    """(dependent module id, prerequisite module) for the given modules, in one query."""
+    ids = list(set(module_ids))
+    if not ids:
+        return []
+    return [
+        (dependent_id, prerequisite)
+        for dependent_id, prerequisite in db.session.execute(
+            sa.select(ModulePrerequisite.dependent_module_id, Module)
+            .join(Module, Module.id == ModulePrerequisite.prerequisite_module_id)
+            .where(ModulePrerequisite.dependent_module_id.in_(ids))
+            .order_by(Module.title)
+        )
+    ]
+
+
+def missing_from(links: list[tuple[int, Module]], progress: dict[int, Progress]) -> dict[int, list[Module]]:
+    """Per dependent module, its prerequisites not completed, given the learner's progress."""
+    missing: dict[int, list[Module]] = {}
+    for dependent_id, prerequisite in links:
+        if not progress[prerequisite.id].complete:
+            missing.setdefault(dependent_id, []).append(prerequisite)
+    return missing
+
+
+def missing_prerequisites(user_id: int, module_ids: Iterable[int]) -> dict[int, list[Module]]:
+    """For each module, the prerequisite modules the learner has not completed (two queries)."""
+    links = prerequisite_links(module_ids)
+    return missing_from(links, progress_of(user_id, [module.id for _, module in links]))
+
+
+def complete_section(user_id: int, section: Section) -> bool:
+    """Mark a section complete; a second call does nothing. True when this call marked it.
+
+    The caller has checked that the module is published and not locked for the learner.
+    """
+    inserted = insert_or_ignore(
+        SectionCompletion,
+        {
+            "tenant_id": section.tenant_id,
+            "user_id": user_id,
+            "module_id": section.module_id,
+            "section_id": section.id,
+            "completed_at": utcnow(),
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
+        conflict=["user_id", "section_id"],
+    )
+    if inserted and progress_of(user_id, [section.module_id])[section.module_id].complete:
+        module = db.session.get(Module, section.module_id)
+        acknowledge_version(user_id, module)
+    return inserted
+
+
+def acknowledge_version(user_id: int, module: Module) -> None:
+    """The learner has seen the module as it is now: no "updated" mark until the next version."""
+    insert_or_update(
+        UserModuleReview,
+        {
+            "tenant_id": module.tenant_id,
+            "user_id": user_id,
+            "module_id": module.id,
+            "last_seen_version": module.version,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
+        conflict=["tenant_id", "user_id", "module_id"],
+        update=["last_seen_version", "updated_at"],
+    )
+
+
+def published_module(module_id: int) -> Module | None:
+    """A module learners may open: of this tenant (scoping) and PUBLISHED."""
+    return db.session.scalar(sa.select(Module).where(Module.id == module_id, Module.status == ModuleStatus.PUBLISHED))
+
+
+def check_unlocked(user_id: int, module: Module) -> None:
+    missing = missing_prerequisites(user_id, [module.id]).get(module.id)
+    if missing:
+        titles = ", ".join(m.title for m in missing)
+        raise ModuleLocked(_l("Complete these modules first: %(titles)s.", titles=titles))

@@ -1,0 +1,174 @@
+"""The module reader (issue 5): a module's sections in order, and what a learner does there.
+
+Opening a module records "last accessed" (for "continue where you left off"); the
+page's data is a fixed handful of queries however many sections the module has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import (
+    Module,
+    ModuleChangeLog,
+    ModuleSelfAssessment,
+    Section,
+    SectionCompletion,
+    UserModuleLastAccess,
+    UserModuleReview,
+    UserPinnedModule,
+)
+from lms.models.types import utcnow
+from lms.models.upserts import insert_or_ignore, insert_or_update
+from lms.services.progress import Progress, missing_prerequisites
+
+
+class NotInModule(LmsError):
+    """A section id that is not a section of this module."""
+
+
+@dataclass
+class ReaderPage:
+    module: Module
+    sections: list[Section]
+    done: set[int]
+    current: Section | None
+    missing: list[Module]
+    assessment: ModuleSelfAssessment | None
+    pinned: bool
+    changes: list[ModuleChangeLog] = field(default_factory=list)
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(len(self.done), len(self.sections))
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.missing)
+
+    def neighbour(self, step: int) -> Section | None:
+        if self.current is None:
+            return None
+        index = self.sections.index(self.current) + step
+        return self.sections[index] if 0 <= index < len(self.sections) else None
+
+
+def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderPage:
+    """Everything the reader shows; the current section is the asked one or the first not done."""
+    sections = list(
+        db.session.scalars(
+            sa.select(Section)
+            .where(Section.module_id == module.id)
+            .options(selectinload(Section.attachments))
+            .order_by(Section.sort_order, Section.id)
+        )
+    )
+    done = set(
+        db.session.scalars(
+            sa.select(SectionCompletion.section_id).where(
+                SectionCompletion.user_id == user_id, SectionCompletion.module_id == module.id
+            )
+        )
+    )
+    if section_id is not None:
+        current = next((s for s in sections if s.id == section_id), None)
+        if current is None:
+            raise NotInModule(_l("That section is not part of this module."))
+    else:
+        current = next((s for s in sections if s.id not in done), sections[0] if sections else None)
+    extras = db.session.execute(
+        sa.select(
+            sa.select(UserPinnedModule.id)
+            .where(UserPinnedModule.user_id == user_id, UserPinnedModule.module_id == module.id)
+            .exists()
+            .label("pinned"),
+            sa.select(UserModuleReview.last_seen_version)
+            .where(UserModuleReview.user_id == user_id, UserModuleReview.module_id == module.id)
+            .scalar_subquery()
+            .label("seen"),
+        )
+    ).one()
+    assessment = db.session.scalar(
+        sa.select(ModuleSelfAssessment).where(
+            ModuleSelfAssessment.user_id == user_id, ModuleSelfAssessment.module_id == module.id
+        )
+    )
+    changes: list[ModuleChangeLog] = []
+    if extras.seen is not None and extras.seen < module.version:
+        changes = list(
+            db.session.scalars(
+                sa.select(ModuleChangeLog)
+                .where(ModuleChangeLog.module_id == module.id, ModuleChangeLog.version > extras.seen)
+                .order_by(ModuleChangeLog.version.desc())
+            )
+        )
+    missing = missing_prerequisites(user_id, [module.id]).get(module.id, [])
+    if not missing:
+        _record_access(user_id, module)
+    return ReaderPage(module, sections, done, current, missing, assessment, bool(extras.pinned), changes)
+
+
+def _record_access(user_id: int, module: Module) -> None:
+    now = utcnow()
+    insert_or_update(
+        UserModuleLastAccess,
+        {
+            "tenant_id": module.tenant_id,
+            "user_id": user_id,
+            "module_id": module.id,
+            "accessed_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
+        conflict=["tenant_id", "user_id", "module_id"],
+        update=["accessed_at", "updated_at"],
+    )
+
+
+def assess(user_id: int, module: Module, rating: int, note: str | None) -> None:
+    """The learner's own rating (1-5) and note; editing replaces them."""
+    now = utcnow()
+    insert_or_update(
+        ModuleSelfAssessment,
+        {
+            "tenant_id": module.tenant_id,
+            "user_id": user_id,
+            "module_id": module.id,
+            "rating": rating,
+            "note": (note or "").strip() or None,
+            "created_at": now,
+            "updated_at": now,
+        },
+        conflict=["tenant_id", "user_id", "module_id"],
+        update=["rating", "note", "updated_at"],
+    )
+
+
+def set_pinned(user_id: int, module: Module, pinned: bool) -> None:
+    """Pin or unpin; saying the same twice (a double click) changes nothing more."""
+    if not pinned:
+        db.session.execute(
+            sa.delete(UserPinnedModule).where(
+                UserPinnedModule.user_id == user_id, UserPinnedModule.module_id == module.id
+            )
+        )
+        return
+    now = utcnow()
+    insert_or_ignore(
+        UserPinnedModule,
+        {
+            "tenant_id": module.tenant_id,
+            "user_id": user_id,
+            "module_id": module.id,
+            "pinned_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
+        conflict=["tenant_id", "user_id", "module_id"],
+    )

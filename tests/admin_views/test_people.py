@@ -1,0 +1,592 @@
+"""Can HR and owners run their company's people screens, and only their own company's?
+
+acme has an OWNER, an ADMIN, an HR and an EMPLOYEE; globex has people of its own,
+whose names must never appear in acme's screens (issue 4: admin base and People).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lms.extensions import db
+from lms.models import AuditLog, EmailPreference, EmailToken, Group, Membership, Tenant, UserGroup, UserPermission
+from lms.models.enums import AuditAction, EmailFrequency, TenantPlan, TenantRole, TenantTheme
+from lms.tenancy import tenant_context
+from tests.admin_views.conftest import Companies
+from tests.factories import make_user
+
+Client = Callable[..., FlaskClient]
+Rows = Callable[..., list[Any]]
+Audit = Callable[..., list[tuple[str, str | None, dict[str, Any]]]]
+
+
+def _role(rows: Rows, companies: Companies, key: str) -> tuple[TenantRole, bool]:
+    ((role, active),) = rows(
+        companies.acme_id,
+        sa.select(Membership.role, Membership.is_active).where(Membership.id == companies.membership_ids[key]),
+    )
+    return role, active
+
+
+def _fill(app: Flask, tenant_id: int, members: int, plan: TenantPlan) -> None:
+    """Give the company ``plan`` and add people until it has ``members`` active members."""
+    with app.app_context():
+        tenant = db.session.get(Tenant, tenant_id)
+        tenant.plan = plan
+        with tenant_context(tenant_id):
+            count = db.session.scalar(sa.select(sa.func.count(Membership.id)).where(Membership.is_active))
+        for number in range(members - count):
+            make_user(f"extra{number}@acme.test", (tenant, TenantRole.EMPLOYEE))
+        db.session.commit()
+
+
+# --- Users & memberships ---------------------------------------------------------------
+
+
+def test_hr_sees_the_companys_people_and_none_of_the_other_company(client_as: Client) -> None:
+    page = client_as("hr").get("/admin/memberships/")
+
+    assert page.status_code == 200
+    assert "olga@acme.test" in page.text
+    assert "ana@acme.test" in page.text
+    assert "bor@globex.test" not in page.text
+    assert "greta@globex.test" not in page.text
+
+
+def test_an_employee_may_not_open_the_people_screens(client_as: Client) -> None:
+    client = client_as("employee")
+    for url in ("/admin/memberships/", "/admin/user_permissions/", "/admin/groups/", "/admin/audit_log/"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_people_are_found_by_email_and_filtered_by_role(client_as: Client) -> None:
+    client = client_as("hr")
+
+    found = client.get("/admin/memberships/?search=adam@")
+    owners = client.get("/admin/memberships/?flt0_0=OWNER")
+
+    assert "adam@acme.test" in found.text
+    assert "olga@acme.test" not in found.text
+    assert "olga@acme.test" in owners.text
+    assert "adam@acme.test" not in owners.text
+
+
+def test_the_people_list_costs_as_many_queries_for_30_people_as_for_4(
+    app: Flask, client_as: Client, companies: Companies, count_queries: list[str]
+) -> None:
+    client = client_as("hr")
+    client.get("/admin/memberships/")
+    count_queries.clear()
+    client.get("/admin/memberships/")
+    few = len(count_queries)
+    _fill(app, companies.acme_id, 30, TenantPlan.PRO)
+
+    count_queries.clear()
+    page = client.get("/admin/memberships/")
+
+    assert "extra20@acme.test" in page.text
+    assert len(count_queries) == few
+
+
+def test_there_is_no_create_or_delete_of_memberships(client_as: Client, companies: Companies, rows: Rows) -> None:
+    client = client_as("owner")
+
+    created = client.post("/admin/memberships/new/", data={"role": "EMPLOYEE"})
+    deleted = client.post("/admin/memberships/delete/", data={"id": companies.membership_ids["employee"]})
+
+    assert created.status_code == 403
+    assert deleted.status_code == 403
+    assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, True)
+
+
+def test_an_invite_sends_a_mail_with_a_link_and_is_audited(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="lms.jobs.mail")
+
+    response = client_as("hr").post("/admin/memberships/invite/", data={"email": "Dana@Acme.test", "role": "EMPLOYEE"})
+
+    assert response.status_code == 302
+    ((role, tenant_id),) = rows(
+        None, sa.select(EmailToken.role, EmailToken.tenant_id).where(EmailToken.email == "dana@acme.test")
+    )
+    assert (role, tenant_id) == (TenantRole.EMPLOYEE, companies.acme_id)
+    assert "To: dana@acme.test" in caplog.text
+    assert "http://lms.test/invite/" in caplog.text
+    assert [details["email"] for _, _, details in audit_rows(companies.acme_id, AuditAction.USER_INVITED)] == [
+        "dana@acme.test"
+    ]
+
+
+def test_inviting_a_current_member_is_a_form_error(client_as: Client, rows: Rows) -> None:
+    response = client_as("hr").post("/admin/memberships/invite/", data={"email": "ana@acme.test", "role": "HR"})
+
+    assert response.status_code == 200
+    assert "ana@acme.test is already a member of this company." in response.text
+    assert rows(None, sa.select(EmailToken.id)) == []
+
+
+def test_hr_cannot_invite_an_owner(client_as: Client, rows: Rows) -> None:
+    response = client_as("hr").post("/admin/memberships/invite/", data={"email": "boss@acme.test", "role": "OWNER"})
+
+    assert response.status_code == 200
+    assert "Only an owner can give the OWNER role." in response.text
+    assert rows(None, sa.select(EmailToken.id)) == []
+
+
+def test_the_free_plan_stops_the_26th_member_with_a_clear_message(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    _fill(app, companies.acme_id, 25, TenantPlan.FREE)
+
+    response = client_as("owner").post(
+        "/admin/memberships/invite/", data={"email": "one-too-many@acme.test", "role": "EMPLOYEE"}
+    )
+
+    assert response.status_code == 200
+    assert "The FREE plan allows 25 users; upgrade the plan to add more." in response.text
+    assert rows(None, sa.select(EmailToken.id)) == []
+
+
+def test_an_owner_changes_a_role_and_the_change_is_audited(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    member = companies.membership_ids["hr"]
+
+    response = client_as("owner").post(f"/admin/memberships/edit/?id={member}", data={"role": "ADMIN"})
+
+    assert response.status_code == 302
+    assert _role(rows, companies, "hr") == (TenantRole.ADMIN, True)
+    ((entity, entity_id, details),) = audit_rows(companies.acme_id, AuditAction.USER_ROLE_CHANGED)
+    assert (entity, entity_id) == ("user", str(companies.user_ids["hr"]))
+    assert details == {"previous": "HR", "role": "ADMIN"}
+
+
+@pytest.mark.parametrize("key", ["hr", "admin"])
+def test_hr_and_admins_cannot_make_anyone_an_owner(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit, key: str
+) -> None:
+    member = companies.membership_ids["employee"]
+
+    response = client_as(key).post(f"/admin/memberships/edit/?id={member}", data={"role": "OWNER"})
+
+    assert response.status_code == 200
+    assert "Only an owner can give the OWNER role." in response.text
+    assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, True)
+    assert audit_rows(companies.acme_id, AuditAction.USER_ROLE_CHANGED) == []
+
+
+def test_an_admin_cannot_demote_an_owner(client_as: Client, companies: Companies, rows: Rows) -> None:
+    owner = companies.membership_ids["owner"]
+
+    response = client_as("admin").post(f"/admin/memberships/edit/?id={owner}", data={"role": "EMPLOYEE"})
+
+    assert "Only an owner can change a member with the OWNER role." in response.text
+    assert _role(rows, companies, "owner") == (TenantRole.OWNER, True)
+
+
+def test_the_last_owner_cannot_step_down(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    owner = companies.membership_ids["owner"]
+
+    response = client_as("owner").post(f"/admin/memberships/edit/?id={owner}", data={"role": "ADMIN"})
+
+    assert response.status_code == 200
+    assert "olga@acme.test is the last owner of this company" in response.text
+    assert _role(rows, companies, "owner") == (TenantRole.OWNER, True)
+    assert audit_rows(companies.acme_id, AuditAction.USER_ROLE_CHANGED) == []
+
+
+def test_the_last_owner_cannot_be_deactivated(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    ids = [companies.membership_ids["owner"], companies.membership_ids["employee"]]
+
+    response = client_as("owner").post(
+        "/admin/memberships/action/", data={"action": "deactivate", "rowid": ids}, follow_redirects=True
+    )
+
+    assert "olga@acme.test is the last owner of this company" in response.text
+    assert _role(rows, companies, "owner") == (TenantRole.OWNER, True)
+    assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, True), "all or nothing"
+    assert audit_rows(companies.acme_id, AuditAction.USER_DEACTIVATED) == []
+
+
+def test_a_deactivated_member_is_out_of_the_company_at_their_next_request(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    hr = client_as("hr")
+    assert hr.get("/admin/memberships/").status_code == 200
+
+    client_as("owner").post(
+        "/admin/memberships/action/", data={"action": "deactivate", "rowid": [companies.membership_ids["hr"]]}
+    )
+
+    assert _role(rows, companies, "hr") == (TenantRole.HR, False)
+    assert [entity_id for _, entity_id, _ in audit_rows(companies.acme_id, AuditAction.USER_DEACTIVATED)] == [
+        str(companies.user_ids["hr"])
+    ]
+    after = hr.get("/admin/memberships/")
+    assert after.status_code == 302
+    assert "/login" not in after.location
+
+
+def test_reactivation_respects_the_plan(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    owner = client_as("owner")
+    employee = [companies.membership_ids["employee"]]
+    owner.post("/admin/memberships/action/", data={"action": "deactivate", "rowid": employee})
+    _fill(app, companies.acme_id, 25, TenantPlan.FREE)
+
+    refused = owner.post(
+        "/admin/memberships/action/", data={"action": "reactivate", "rowid": employee}, follow_redirects=True
+    )
+
+    assert "The FREE plan allows 25 users" in refused.text
+    assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, False)
+    assert audit_rows(companies.acme_id, AuditAction.USER_REACTIVATED) == []
+
+
+def test_a_member_of_the_other_company_cannot_be_changed_by_id(
+    client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    foreign = companies.membership_ids["globex_employee"]
+    client = client_as("owner")
+
+    edited = client.post(f"/admin/memberships/edit/?id={foreign}", data={"role": "OWNER"})
+    client.post("/admin/memberships/action/", data={"action": "deactivate", "rowid": [foreign]})
+
+    assert edited.status_code == 404
+    assert rows(
+        companies.globex_id, sa.select(Membership.role, Membership.is_active).where(Membership.id == foreign)
+    ) == [(TenantRole.EMPLOYEE, True)]
+
+
+# --- Settings --------------------------------------------------------------------------
+
+
+def _settings(**changes: str) -> dict[str, str]:
+    return {"name": "Acme", "locale": "en", "theme": "DEFAULT", "plan": "PRO", "timezone": "UTC", **changes}
+
+
+@pytest.mark.parametrize("key", ["admin", "hr", "employee"])
+def test_only_owners_may_open_the_settings(client_as: Client, key: str) -> None:
+    client = client_as(key)
+
+    assert client.get("/admin/settings/").status_code == 403
+    assert client.post("/admin/settings/", data=_settings(name="Hijacked")).status_code == 403
+
+
+def test_an_owner_changes_the_settings_of_their_company_only(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    client = client_as("owner")
+    assert client.get("/admin/settings/").status_code == 200
+
+    response = client.post(
+        "/admin/settings/",
+        data=_settings(name="Acme d.o.o.", locale="sl", theme="OCEAN", timezone="Europe/Ljubljana"),
+    )
+
+    assert response.status_code == 302
+    settings = sa.select(Tenant.name, Tenant.locale, Tenant.theme, Tenant.timezone)
+    assert rows(None, settings.where(Tenant.id == companies.acme_id)) == [
+        ("Acme d.o.o.", "sl", TenantTheme.OCEAN, "Europe/Ljubljana")
+    ]
+    assert rows(None, settings.where(Tenant.id == companies.globex_id))[0][0] == "Globex"
+    ((entity, entity_id, details),) = audit_rows(companies.acme_id, AuditAction.TENANT_UPDATED)
+    assert (entity, entity_id) == ("tenant", str(companies.acme_id))
+    assert details["changes"] == {
+        "name": "Acme d.o.o.",
+        "locale": "sl",
+        "theme": "OCEAN",
+        "timezone": "Europe/Ljubljana",
+    }
+
+
+def test_an_unknown_time_zone_is_a_form_error(client_as: Client, companies: Companies, rows: Rows) -> None:
+    response = client_as("owner").post("/admin/settings/", data=_settings(timezone="Mars/Olympus"))
+
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.text
+    assert rows(None, sa.select(Tenant.timezone).where(Tenant.id == companies.acme_id)) == [("UTC",)]
+
+
+def test_a_downgrade_below_the_companys_size_is_refused(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    _fill(app, companies.acme_id, 26, TenantPlan.PRO)
+
+    response = client_as("owner").post("/admin/settings/", data=_settings(plan="FREE", name="Renamed"))
+
+    assert response.status_code == 200
+    assert "The FREE plan allows 25 users; this company has more." in response.text
+    assert rows(None, sa.select(Tenant.plan, Tenant.name).where(Tenant.id == companies.acme_id)) == [
+        (TenantPlan.PRO, "Acme")
+    ]
+    assert audit_rows(companies.acme_id, AuditAction.TENANT_UPDATED) == []
+
+
+# --- Permissions granted to members -----------------------------------------------------
+
+
+def test_the_user_picker_lists_only_the_companys_members(client_as: Client) -> None:
+    client = client_as("owner")
+
+    everyone = client.get("/admin/user_permissions/ajax/lookup/?name=user&query=&limit=100").json
+    by_domain = client.get("/admin/user_permissions/ajax/lookup/?name=user&query=globex").json
+    members = client.get("/admin/group_members/ajax/lookup/?name=user&query=&limit=100").json
+
+    assert sorted(label for _, label in everyone) == sorted(label for _, label in members)
+    assert len(everyone) == 4
+    assert not any("globex" in label for _, label in everyone)
+    assert by_domain == []
+
+
+def test_a_permission_is_granted_to_a_member_and_audited(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    response = client_as("hr").post(
+        "/admin/user_permissions/new/",
+        data={
+            "user": companies.user_ids["employee"],
+            "permission": "VIEW_GROUP_PROGRESS",
+            "scope": '{"group_ids": [3, 7]}',
+        },
+    )
+
+    assert response.status_code == 302
+    grants = sa.select(UserPermission.user_id, UserPermission.scope, UserPermission.granted_by_id)
+    assert rows(companies.acme_id, grants) == [
+        (companies.user_ids["employee"], {"group_ids": [3, 7]}, companies.user_ids["hr"])
+    ]
+    ((_, _, details),) = audit_rows(companies.acme_id, AuditAction.PERMISSION_GRANTED)
+    assert details["changes"]["permission"] == "VIEW_GROUP_PROGRESS"
+    assert details["changes"]["scope"] == {"group_ids": [3, 7]}
+
+
+def test_a_permission_for_the_other_companys_user_is_refused(
+    client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    response = client_as("owner").post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids["globex_employee"], "permission": "VIEW_ANALYTICS", "scope": ""},
+    )
+
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.text
+    assert rows(None, sa.select(UserPermission.id)) == []
+
+
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ("{group_ids: [3]", "Invalid JSON"),
+        ('{"group_ids": "3"}', "Write the scope as an object of id lists"),
+        ("[3, 7]", "Write the scope as an object of id lists"),
+        ('{"group_ids": [true]}', "Write the scope as an object of id lists"),
+    ],
+)
+def test_a_malformed_scope_is_a_form_error(
+    client_as: Client, companies: Companies, rows: Rows, scope: str, message: str
+) -> None:
+    response = client_as("owner").post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids["employee"], "permission": "VIEW_ANALYTICS", "scope": scope},
+    )
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert rows(None, sa.select(UserPermission.id)) == []
+
+
+def test_revoking_a_permission_is_audited(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    client = client_as("owner")
+    client.post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids["employee"], "permission": "VIEW_ANALYTICS", "scope": ""},
+    )
+    ((grant,),) = rows(companies.acme_id, sa.select(UserPermission.id))
+
+    response = client.post("/admin/user_permissions/delete/", data={"id": grant})
+
+    assert response.status_code == 302
+    assert rows(companies.acme_id, sa.select(UserPermission.id)) == []
+    assert [entity_id for _, entity_id, _ in audit_rows(companies.acme_id, AuditAction.PERMISSION_REVOKED)] == [
+        str(grant)
+    ]
+
+
+# --- Groups -----------------------------------------------------------------------------
+
+
+def _group(client: FlaskClient, name: str, color: str = "#1a7f37") -> Any:
+    return client.post("/admin/groups/new/", data={"name": name, "color": color, "description": ""})
+
+
+def test_a_group_is_created_and_audited_with_its_fields(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    response = _group(client_as("hr"), "Warehouse")
+
+    assert response.status_code == 302
+    assert rows(companies.acme_id, sa.select(Group.name, Group.color)) == [("Warehouse", "#1a7f37")]
+    ((_, _, details),) = audit_rows(companies.acme_id, AuditAction.GROUP_CREATED)
+    assert details["changes"] == {"name": "Warehouse", "color": "#1a7f37"}
+
+
+def test_a_duplicate_group_name_is_a_form_error_but_the_other_company_may_use_it(
+    client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    _group(client_as("hr"), "Warehouse")
+    _group(client_as("globex_owner", "globex"), "Warehouse")
+
+    again = _group(client_as("hr"), "Warehouse")
+
+    assert again.status_code == 200
+    assert "A group with this name already exists." in again.text
+    assert rows(companies.acme_id, sa.select(Group.name)) == [("Warehouse",)]
+    assert rows(companies.globex_id, sa.select(Group.name)) == [("Warehouse",)]
+
+
+def test_a_colour_must_be_a_hex_colour(client_as: Client, rows: Rows, companies: Companies) -> None:
+    response = _group(client_as("hr"), "Drivers", color="red")
+
+    assert response.status_code == 200
+    assert "Use a colour such as #1a7f37." in response.text
+    assert rows(companies.acme_id, sa.select(Group.id)) == []
+
+
+def test_members_are_added_to_and_removed_from_a_group_with_an_audit(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    client = client_as("hr")
+    _group(client, "Warehouse")
+    ((group_id,),) = rows(companies.acme_id, sa.select(Group.id))
+    ana = companies.user_ids["employee"]
+
+    added = client.post("/admin/group_members/new/", data={"group": group_id, "user": ana})
+    foreign = client.post(
+        "/admin/group_members/new/", data={"group": group_id, "user": companies.user_ids["globex_employee"]}
+    )
+
+    assert added.status_code == 302
+    assert foreign.status_code == 200
+    assert "Not a valid choice" in foreign.text
+    assert rows(companies.acme_id, sa.select(UserGroup.user_id)) == [(ana,)]
+    assert len(audit_rows(companies.acme_id, AuditAction.GROUP_MEMBER_ADDED)) == 1
+
+    removed = client.post("/admin/group_members/delete/", data={"id": f"{ana},{group_id}"})
+
+    assert removed.status_code == 302
+    assert rows(companies.acme_id, sa.select(UserGroup.user_id)) == []
+    assert len(audit_rows(companies.acme_id, AuditAction.GROUP_MEMBER_REMOVED)) == 1
+
+
+def test_deleting_a_group_is_audited(client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit) -> None:
+    client = client_as("hr")
+    _group(client, "Warehouse")
+    ((group_id,),) = rows(companies.acme_id, sa.select(Group.id))
+
+    response = client.post("/admin/groups/delete/", data={"id": group_id})
+
+    assert response.status_code == 302
+    assert rows(companies.acme_id, sa.select(Group.id)) == []
+    assert [entity_id for _, entity_id, _ in audit_rows(companies.acme_id, AuditAction.GROUP_DELETED)] == [
+        str(group_id)
+    ]
+
+
+# --- Email preferences ------------------------------------------------------------------
+
+
+def test_email_preferences_are_listed_and_edited_but_not_created(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    with app.app_context(), tenant_context(companies.acme_id):
+        preference = EmailPreference(user_id=companies.user_ids["employee"])
+        db.session.add(preference)
+        db.session.flush()
+        preference_id = preference.id
+        db.session.commit()
+    client = client_as("hr")
+
+    listed = client.get("/admin/email_preferences/")
+    edited = client.post(f"/admin/email_preferences/edit/?id={preference_id}", data={"frequency": "WEEKLY"})
+    created = client.post("/admin/email_preferences/new/", data={"frequency": "DAILY"})
+
+    assert "ana@acme.test" in listed.text
+    assert edited.status_code == 302
+    assert created.status_code == 403
+    assert rows(companies.acme_id, sa.select(EmailPreference.frequency)) == [(EmailFrequency.WEEKLY,)]
+
+
+# --- Audit log --------------------------------------------------------------------------
+
+
+def _log(app: Flask, tenant_id: int, action: AuditAction, entity_type: str, marker: str) -> int:
+    with app.app_context(), tenant_context(tenant_id):
+        row = AuditLog(action=action, entity_type=entity_type, entity_id="1", details={"marker": marker})
+        db.session.add(row)
+        db.session.flush()
+        row_id = row.id
+        db.session.commit()
+    return row_id
+
+
+def test_the_audit_log_shows_the_companys_entries_only_and_filters_them(
+    app: Flask, client_as: Client, companies: Companies
+) -> None:
+    _log(app, companies.acme_id, AuditAction.GROUP_CREATED, "group", "acme-group-entry")
+    _log(app, companies.acme_id, AuditAction.MODULE_CREATED, "module", "acme-module-entry")
+    _log(app, companies.globex_id, AuditAction.GROUP_CREATED, "group", "globex-secret-entry")
+    client = client_as("owner")
+
+    everything = client.get("/admin/audit_log/")
+    groups_only = client.get("/admin/audit_log/?flt0_0=GROUP_CREATED")
+
+    assert everything.status_code == 200
+    assert "acme-group-entry" in everything.text
+    assert "acme-module-entry" in everything.text
+    assert everything.text.index("acme-module-entry") < everything.text.index("acme-group-entry"), "newest first"
+    assert "globex-secret-entry" not in everything.text
+    assert "acme-group-entry" in groups_only.text
+    assert "acme-module-entry" not in groups_only.text
+
+
+def test_the_audit_log_cannot_be_written(app: Flask, client_as: Client, companies: Companies, rows: Rows) -> None:
+    entry = _log(app, companies.acme_id, AuditAction.GROUP_CREATED, "group", "original")
+    before = rows(None, sa.select(AuditLog.id, AuditLog.details).order_by(AuditLog.id))
+    client = client_as("owner")
+
+    statuses = [
+        client.post("/admin/audit_log/new/", data={"entity_type": "forged"}).status_code,
+        client.post(f"/admin/audit_log/edit/?id={entry}", data={"entity_type": "forged"}).status_code,
+        client.post("/admin/audit_log/delete/", data={"id": entry}).status_code,
+        client.post("/admin/audit_log/action/", data={"action": "delete", "rowid": [entry]}).status_code,
+    ]
+
+    assert all(status in (403, 404) for status in statuses), statuses
+    assert rows(None, sa.select(AuditLog.id, AuditLog.details).order_by(AuditLog.id)) == before
+
+
+def test_the_audit_log_is_exported_for_those_who_may_export(
+    app: Flask, client_as: Client, companies: Companies
+) -> None:
+    _log(app, companies.acme_id, AuditAction.GROUP_CREATED, "group", "exported-entry")
+
+    export = client_as("owner").get("/admin/audit_log/export/csv/")
+
+    assert export.status_code == 200
+    assert "exported-entry" in export.text
