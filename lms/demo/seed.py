@@ -6,7 +6,6 @@ whole, in one transaction), so running the command twice changes nothing.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,6 +37,7 @@ from lms.models import (
 from lms.models.enums import AttachmentType, ModuleStatus, Role, TenantRole, VideoSourceType, VideoStatus
 from lms.models.types import utcnow
 from lms.pdf import handout
+from lms.services.content import plain_text, set_section_content
 from lms.services.passwords import hash_password
 from lms.storage import get_storage
 from lms.tenancy import tenant_context
@@ -194,13 +194,8 @@ class _TenantBuilder:
         return module
 
     def _section(self, demo: DemoSection, index: int) -> Section:
-        section = Section(
-            title=demo.title,
-            type=demo.type,
-            content=demo.content,
-            search_text=re.sub(r"<[^>]+>", " ", demo.content),
-            sort_order=index,
-        )
+        section = Section(title=demo.title, type=demo.type, sort_order=index)
+        set_section_content(section, demo.content)
         if demo.video_url:
             section.video_source_type = VideoSourceType.YOUTUBE_VIMEO_URL
             section.video_url = demo.video_url
@@ -210,8 +205,7 @@ class _TenantBuilder:
         return section
 
     def _attachment(self, demo: DemoSection) -> Attachment:
-        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", demo.content)).strip()
-        data = handout(demo.attachment_title.removesuffix(".pdf"), self.tenant.name, [text])
+        data = handout(demo.attachment_title.removesuffix(".pdf"), self.tenant.name, [plain_text(demo.content)])
         key = f"tenants/{self.tenant.id}/attachments/{uuid.uuid4().hex}.pdf"
         get_storage().save(key, data)
         return Attachment(
