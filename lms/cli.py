@@ -19,9 +19,7 @@ def _require_redis() -> None:
 
 
 @lms_cli.command("worker")
-@click.option(
-    "--queue", "queues", multiple=True, type=click.Choice(QUEUES), help="Queues to serve (default: all)."
-)
+@click.option("--queue", "queues", multiple=True, type=click.Choice(QUEUES), help="Queues to serve (default: all).")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Start an RQ worker (with its scheduler, which runs retries) inside the app context."""
@@ -51,19 +49,11 @@ def send_test_mail_command(to: str) -> None:
 
 
 @lms_cli.command("seed-demo")
-@click.option(
-    "--tenant", "slug", default=None, help="Build a bulk tenant with this slug (with the size options)."
-)
+@click.option("--tenant", "slug", default=None, help="Build a bulk tenant with this slug (with the size options).")
 @click.option("--users", type=click.IntRange(min=1), default=None, help="Bulk: number of learners.")
-@click.option(
-    "--modules", type=click.IntRange(min=1), default=None, help="Bulk: number of published modules."
-)
-@click.option(
-    "--sections", type=click.IntRange(min=1), default=5, show_default=True, help="Bulk: sections per module."
-)
-@click.option(
-    "--groups", type=click.IntRange(min=1), default=20, show_default=True, help="Bulk: number of groups."
-)
+@click.option("--modules", type=click.IntRange(min=1), default=None, help="Bulk: number of published modules.")
+@click.option("--sections", type=click.IntRange(min=1), default=5, show_default=True, help="Bulk: sections per module.")
+@click.option("--groups", type=click.IntRange(min=1), default=20, show_default=True, help="Bulk: number of groups.")
 @click.option(
     "--completions",
     type=click.IntRange(min=0),

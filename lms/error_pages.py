@@ -33,9 +33,7 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_error(
-            400, _("The form expired or came from another site. Reload the page and send it again.")
-        )
+        return render_error(400, _("The form expired or came from another site. Reload the page and send it again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:

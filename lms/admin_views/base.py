@@ -169,9 +169,7 @@ class TenantModelView(AccessMixin, ModelView):
             flash(str(exc), "error")
             return True
         if isinstance(exc, IntegrityError):
-            flash(
-                _("This conflicts with an existing record (a duplicate or a record still in use)."), "error"
-            )
+            flash(_("This conflicts with an existing record (a duplicate or a record still in use)."), "error")
             return True
         return super().handle_view_exception(exc)
 

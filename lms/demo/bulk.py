@@ -70,9 +70,7 @@ class BulkSize:
         people = 2 * (self.users + 1)
         group_links = self.users + ((self.users + 2) // 3 if self.groups > 1 else 0)
         assignments = self.groups * min(5, self.modules)
-        return (
-            people + self.groups + group_links + self.modules + self.sections + assignments + self.completions
-        )
+        return people + self.groups + group_links + self.modules + self.sections + assignments + self.completions
 
 
 def seed_bulk(size: BulkSize) -> None:
@@ -190,10 +188,7 @@ class _Writer:
         self.bar = bar
 
     def _stamp(self, rows: Iterable[dict]) -> list[dict]:
-        return [
-            {"tenant_id": self.tenant_id, "created_at": self.now, "updated_at": self.now, **row}
-            for row in rows
-        ]
+        return [{"tenant_id": self.tenant_id, "created_at": self.now, "updated_at": self.now, **row} for row in rows]
 
     def insert(self, model: type, rows: list[dict]) -> None:
         for start in range(0, len(rows), CHUNK):
@@ -261,16 +256,12 @@ class _Writer:
         if chunk:
             self._flush_copy(table, all_columns, chunk, postgres)
 
-    def _flush_copy(
-        self, table: sa.Table, columns: tuple[str, ...], chunk: list[tuple], postgres: bool
-    ) -> None:
+    def _flush_copy(self, table: sa.Table, columns: tuple[str, ...], chunk: list[tuple], postgres: bool) -> None:
         if postgres:
             buffer = io.StringIO()
             for row in chunk:
                 buffer.write(
-                    "\t".join(
-                        value.isoformat() if isinstance(value, datetime) else str(value) for value in row
-                    )
+                    "\t".join(value.isoformat() if isinstance(value, datetime) else str(value) for value in row)
                 )
                 buffer.write("\n")
             buffer.seek(0)

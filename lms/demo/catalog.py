@@ -1007,9 +1007,7 @@ ACME = DemoTenant(
             members=("mentor", "learner1", "learner2", "learner3"),
             assignments=(
                 DemoAssignment(module="Workplace Safety Essentials", deadline_days=30, mandatory=True),
-                DemoAssignment(
-                    module="Lockout/Tagout for Maintenance and Setup", deadline_days=60, mandatory=True
-                ),
+                DemoAssignment(module="Lockout/Tagout for Maintenance and Setup", deadline_days=60, mandatory=True),
                 DemoAssignment(module="Forklift Pre-Shift Inspection", deadline_days=None, mandatory=False),
             ),
         ),
@@ -1020,9 +1018,7 @@ ACME = DemoTenant(
             members=("hr", "learner1", "learner4"),
             assignments=(
                 DemoAssignment(module="Information Security Basics", deadline_days=14, mandatory=True),
-                DemoAssignment(
-                    module="Quality Management with ISO 9001", deadline_days=None, mandatory=False
-                ),
+                DemoAssignment(module="Quality Management with ISO 9001", deadline_days=None, mandatory=False),
             ),
         ),
         DemoGroup(
@@ -1033,9 +1029,7 @@ ACME = DemoTenant(
             assignments=(
                 DemoAssignment(module="Welcome to Acme Manufacturing", deadline_days=7, mandatory=True),
                 DemoAssignment(module="Workplace Safety Essentials", deadline_days=14, mandatory=True),
-                DemoAssignment(
-                    module="Quality Management with ISO 9001", deadline_days=None, mandatory=False
-                ),
+                DemoAssignment(module="Quality Management with ISO 9001", deadline_days=None, mandatory=False),
             ),
         ),
     ),
@@ -1986,9 +1980,7 @@ GLOBEX = DemoTenant(
             description="Komercialisti, skrbniki ključnih kupcev in notranja prodaja na sedežu v Ljubljani.",
             members=("mentor", "learner1", "learner3", "learner4"),
             assignments=(
-                DemoAssignment(
-                    module="Prodajne veščine: od potrebe do ponudbe", deadline_days=30, mandatory=True
-                ),
+                DemoAssignment(module="Prodajne veščine: od potrebe do ponudbe", deadline_days=30, mandatory=True),
                 DemoAssignment(module="Varstvo osebnih podatkov (GDPR)", deadline_days=14, mandatory=True),
                 DemoAssignment(module="Reševanje reklamacij", deadline_days=None, mandatory=False),
             ),
@@ -2001,9 +1993,7 @@ GLOBEX = DemoTenant(
             assignments=(
                 DemoAssignment(module="Dobrodošli v Globexu", deadline_days=7, mandatory=True),
                 DemoAssignment(module="Varnost in zdravje pri delu", deadline_days=14, mandatory=True),
-                DemoAssignment(
-                    module="Prodajne veščine: od potrebe do ponudbe", deadline_days=None, mandatory=False
-                ),
+                DemoAssignment(module="Prodajne veščine: od potrebe do ponudbe", deadline_days=None, mandatory=False),
             ),
         ),
     ),

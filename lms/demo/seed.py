@@ -136,18 +136,14 @@ class _TenantBuilder:
             self.modules[demo_module.title] = self._module(demo_module, categories, tags)
         db.session.flush()
         for demo_module in self.demo.modules:
-            self.modules[demo_module.title].prerequisites = [
-                self.modules[title] for title in demo_module.prerequisites
-            ]
+            self.modules[demo_module.title].prerequisites = [self.modules[title] for title in demo_module.prerequisites]
         self._groups()
         self._progress()
 
     def _people(self) -> None:
         names = dict(self.demo.user_names)
         for key, role in USER_ROLES.items():
-            user = _user(
-                demo_email(key, self.demo.slug), names.get(key, key.capitalize()), self.password_hash
-            )
+            user = _user(demo_email(key, self.demo.slug), names.get(key, key.capitalize()), self.password_hash)
             db.session.add(Membership(user_id=user.id, role=role))
             self.users[key] = user
         db.session.flush()
@@ -257,9 +253,7 @@ class _TenantBuilder:
                     )
                 )
             db.session.add(
-                UserModuleLastAccess(
-                    user_id=user.id, module_id=module.id, accessed_at=self.now - timedelta(days=1)
-                )
+                UserModuleLastAccess(user_id=user.id, module_id=module.id, accessed_at=self.now - timedelta(days=1))
             )
         db.session.add(UserPinnedModule(user_id=self.users["learner1"].id, module_id=published[1].id))
         db.session.add(CompanyPinnedModule(module_id=published[0].id, pinned_by_id=self.users["hr"].id))

@@ -13,4 +13,5 @@ bp.before_request(require_tenant)
 def _learner_context() -> dict[str, object]:
     return {"can_submit": can_submit(g.get("role"))}
 
+
 from lms.learner import catalog, dashboard, reader, updates  # noqa: E402, F401 - registers the routes

@@ -31,9 +31,7 @@ class AiModuleBuild(TenantScoped, Timestamps, db.Model):
     __tablename__ = "ai_module_build"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
-    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     source_type: Mapped[AiBuildSourceType] = mapped_column(enum_type(AiBuildSourceType))
     status: Mapped[AiBuildStatus] = mapped_column(enum_type(AiBuildStatus), default=AiBuildStatus.PENDING)
     source_text: Mapped[str | None] = mapped_column(sa.Text)

@@ -63,9 +63,7 @@ class ModuleChangeLog(TenantScoped, Timestamps, db.Model):
     module_id: Mapped[int] = mapped_column()
     version: Mapped[int] = mapped_column()
     change_summary: Mapped[str] = mapped_column(sa.Text)
-    changed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
-    )
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id])
     changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])

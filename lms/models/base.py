@@ -29,9 +29,7 @@ class TenantScoped:
         return mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
-def same_tenant_fk(
-    columns: list[str], parent: str, *, ondelete: str | None = "CASCADE"
-) -> sa.ForeignKeyConstraint:
+def same_tenant_fk(columns: list[str], parent: str, *, ondelete: str | None = "CASCADE") -> sa.ForeignKeyConstraint:
     """A composite foreign key ``(tenant_id, parent_id) -> parent(tenant_id, id)``.
 
     It makes a link to another tenant's row impossible in the database itself

@@ -49,16 +49,12 @@ class Module(TenantScoped, Timestamps, db.Model):
     difficulty: Mapped[Difficulty] = mapped_column(enum_type(Difficulty), default=Difficulty.BEGINNER)
     cover_image: Mapped[str | None] = mapped_column(sa.String(255))
     category_id: Mapped[int | None] = mapped_column(index=True)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
-    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(default=1)
     validity_months: Mapped[int | None] = mapped_column()
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    category: Mapped[ModuleCategory | None] = relationship(
-        foreign_keys=[category_id], back_populates="modules"
-    )
+    category: Mapped[ModuleCategory | None] = relationship(foreign_keys=[category_id], back_populates="modules")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     sections: Mapped[list[Section]] = relationship(
         back_populates="module",
@@ -113,9 +109,7 @@ class Module(TenantScoped, Timestamps, db.Model):
         sa.UniqueConstraint("tenant_id", "id"),
         same_tenant_fk(["tenant_id", "category_id"], "module_category", ondelete=None),
         sa.CheckConstraint("version >= 1", name="version_positive"),
-        sa.CheckConstraint(
-            "validity_months IS NULL OR validity_months >= 1", name="validity_months_positive"
-        ),
+        sa.CheckConstraint("validity_months IS NULL OR validity_months >= 1", name="validity_months_positive"),
         sa.Index(None, "tenant_id", "status"),
     )
 
@@ -149,9 +143,7 @@ class Section(TenantScoped, Timestamps, db.Model):
     video_url: Mapped[str | None] = mapped_column(sa.String(500))
     video_stream_id: Mapped[str | None] = mapped_column(sa.String(128))
     video_status: Mapped[VideoStatus | None] = mapped_column(enum_type(VideoStatus))
-    media_asset_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("media_asset.id", ondelete="SET NULL"), index=True
-    )
+    media_asset_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media_asset.id", ondelete="SET NULL"), index=True)
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id], back_populates="sections")
     attachments: Mapped[list[Attachment]] = relationship(

@@ -46,9 +46,7 @@ class XpTransaction(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "user_id", "created_at"),
         sa.Index(None, "tenant_id", "created_at"),
         sa.CheckConstraint("amount <> 0", name="amount_nonzero"),
-        sa.CheckConstraint(
-            "source_entity_id IS NOT NULL OR source = 'MANUAL'", name="award_has_source_entity"
-        ),
+        sa.CheckConstraint("source_entity_id IS NOT NULL OR source = 'MANUAL'", name="award_has_source_entity"),
     )
 
 
@@ -105,9 +103,7 @@ class Reward(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "active"),
         sa.CheckConstraint("cost_xp > 0", name="cost_positive"),
         sa.CheckConstraint("monthly_limit IS NULL OR monthly_limit >= 1", name="monthly_limit_positive"),
-        sa.CheckConstraint(
-            "quantity_available IS NULL OR quantity_available >= 0", name="quantity_nonnegative"
-        ),
+        sa.CheckConstraint("quantity_available IS NULL OR quantity_available >= 0", name="quantity_nonnegative"),
     )
 
     def __str__(self) -> str:
@@ -129,9 +125,7 @@ class RewardRedemption(TenantScoped, Timestamps, db.Model):
     reward_id: Mapped[int] = mapped_column()
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     xp_spent: Mapped[int] = mapped_column()
-    status: Mapped[RedemptionStatus] = mapped_column(
-        enum_type(RedemptionStatus), default=RedemptionStatus.PENDING
-    )
+    status: Mapped[RedemptionStatus] = mapped_column(enum_type(RedemptionStatus), default=RedemptionStatus.PENDING)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)

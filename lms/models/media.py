@@ -34,9 +34,7 @@ class MediaAsset(TenantScoped, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[MediaAssetType] = mapped_column(enum_type(MediaAssetType))
-    status: Mapped[MediaAssetStatus] = mapped_column(
-        enum_type(MediaAssetStatus), default=MediaAssetStatus.PROCESSING
-    )
+    status: Mapped[MediaAssetStatus] = mapped_column(enum_type(MediaAssetStatus), default=MediaAssetStatus.PROCESSING)
     provider: Mapped[MediaProvider] = mapped_column(enum_type(MediaProvider))
     title: Mapped[str] = mapped_column(sa.String(200))
     file_name: Mapped[str] = mapped_column(sa.String(255))

@@ -47,9 +47,7 @@ class CompanyPinnedModule(TenantScoped, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column()
-    pinned_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
-    )
+    pinned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id])

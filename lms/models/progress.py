@@ -253,9 +253,7 @@ class ProgressOverride(TenantScoped, Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     module_id: Mapped[int] = mapped_column()
-    override_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
-    )
+    override_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     reason: Mapped[str] = mapped_column(sa.Text)
     allow_certificate: Mapped[bool] = mapped_column(default=False)
 

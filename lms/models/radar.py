@@ -33,9 +33,7 @@ class MentorRadarPost(TenantScoped, Timestamps, db.Model):
     url: Mapped[str] = mapped_column(sa.String(2048))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[RadarPostStatus] = mapped_column(
-        enum_type(RadarPostStatus), default=RadarPostStatus.PENDING
-    )
+    status: Mapped[RadarPostStatus] = mapped_column(enum_type(RadarPostStatus), default=RadarPostStatus.PENDING)
     pinned: Mapped[bool] = mapped_column(default=False)
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

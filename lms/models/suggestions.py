@@ -36,9 +36,7 @@ class KnowledgeSuggestion(TenantScoped, Timestamps, db.Model):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[SuggestionStatus] = mapped_column(
-        enum_type(SuggestionStatus), default=SuggestionStatus.OPEN
-    )
+    status: Mapped[SuggestionStatus] = mapped_column(enum_type(SuggestionStatus), default=SuggestionStatus.OPEN)
     vote_count: Mapped[int] = mapped_column(default=0)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -98,13 +96,9 @@ class KnowledgeSuggestionComment(TenantScoped, Timestamps, db.Model):
     parent_id: Mapped[int | None] = mapped_column(index=True)
     body: Mapped[str] = mapped_column(sa.Text)
 
-    suggestion: Mapped[KnowledgeSuggestion] = relationship(
-        back_populates="comments", foreign_keys=[suggestion_id]
-    )
+    suggestion: Mapped[KnowledgeSuggestion] = relationship(back_populates="comments", foreign_keys=[suggestion_id])
     user: Mapped[User | None] = relationship()
-    parent: Mapped[KnowledgeSuggestionComment | None] = relationship(
-        remote_side=[id], foreign_keys=[parent_id]
-    )
+    parent: Mapped[KnowledgeSuggestionComment | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),

@@ -100,9 +100,7 @@ class EmailPreference(TenantScoped, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    frequency: Mapped[EmailFrequency] = mapped_column(
-        enum_type(EmailFrequency), default=EmailFrequency.IMMEDIATE
-    )
+    frequency: Mapped[EmailFrequency] = mapped_column(enum_type(EmailFrequency), default=EmailFrequency.IMMEDIATE)
     new_modules: Mapped[bool] = mapped_column(default=True)
     deadline_reminders: Mapped[bool] = mapped_column(default=True)
     quiz_results: Mapped[bool] = mapped_column(default=True)
