@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect
@@ -27,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from lms.errors import LmsError
 from lms.extensions import db
+from lms.models import Membership, User
 from lms.models.enums import AuditAction, Permission, TenantRole
 from lms.permissions import is_platform_staff
 from lms.services.audit import audit
@@ -34,7 +36,6 @@ from lms.tenancy import set_tenant
 
 Rule = Permission | Callable[[TenantRole | None, frozenset[Permission]], bool] | None
 
-ACTIONS = ("list", "create", "edit", "delete", "export")
 _VIEW_ACTIONS = {
     "index_view": "list",
     "details_view": "list",
@@ -73,6 +74,39 @@ def changed_fields(model: Any, created: bool) -> dict[str, Any]:
                 continue
             changes[attr.key] = value
     return changes
+
+
+class TenantAjaxLoader(QueryAjaxModelLoader):
+    """An ajax picker whose choices and posted ids both go through ``get_query``.
+
+    The scoping hook keeps tenant-owned targets to the tenant; subclasses narrow further
+    (published modules, members). A posted id outside the query is "not a valid choice",
+    never a link to another tenant's row. Lists are capped, whatever the browser asks.
+    """
+
+    limit = 50
+
+    def __init__(self, name: str, model: type, fields: list[str], order_by: Any) -> None:
+        super().__init__(name, db, model, fields=fields, order_by=order_by)
+
+    def get_one(self, pk: Any) -> Any:
+        if not str(pk).isdigit():
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(self.model.id == int(pk)).one_or_none()
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
+        return super().get_list(term, offset, min(limit, self.limit))
+
+
+class MemberLoader(TenantAjaxLoader):
+    """Users are global: only active members of the current tenant can be chosen."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, User, fields=["name", "email"], order_by=User.name)
+
+    def get_query(self) -> Any:
+        return super().get_query().join(Membership, Membership.user_id == User.id).filter(Membership.is_active)
 
 
 class AccessMixin:

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.form import BaseForm, Select2TagsField
 from flask_admin.helpers import get_form_data, get_redirect_target, validate_form_on_submit
@@ -35,14 +34,13 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import TenantModelView
+from lms.admin_views.base import MemberLoader, TenantAjaxLoader, TenantModelView
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
     CompanyPinnedModule,
     Group,
     MediaAsset,
-    Membership,
     Module,
     ModuleCategory,
     ModuleChangeLog,
@@ -63,8 +61,6 @@ from lms.models.enums import (
     VideoSourceType,
 )
 from lms.services import content, uploads
-
-AJAX_LIMIT = 50
 
 DIFFICULTY_LABELS = {
     Difficulty.BEGINNER: _l("Beginner"),
@@ -154,12 +150,12 @@ class _AjaxMultiple(AjaxSelectMultipleField):
             self._set_data([])
 
 
-class ModuleLoader(QueryAjaxModelLoader):
+class ModuleLoader(TenantAjaxLoader):
     """Modules for a select box: this tenant's (the scoping hook), optionally only published
     ones, or only those the user may manage."""
 
     def __init__(self, name: str, *, published_only: bool = False, own_only: bool = False) -> None:
-        super().__init__(name, db, Module, fields=["title"], order_by=Module.title)
+        super().__init__(name, Module, fields=["title"], order_by=Module.title)
         self.published_only = published_only
         self.own_only = own_only
 
@@ -171,40 +167,12 @@ class ModuleLoader(QueryAjaxModelLoader):
             query = query.filter(Module.id.in_(content.own_module_ids(current_user.id)))
         return query
 
-    def get_one(self, pk: Any) -> Module | None:
-        if not str(pk).isdigit():
-            return None
-        with db.session.no_autoflush:
-            return self.get_query().filter(Module.id == int(pk)).one_or_none()
 
-    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
-        return super().get_list(term, offset, min(limit, AJAX_LIMIT))
-
-
-class MemberLoader(QueryAjaxModelLoader):
-    """Users are global: only active members of the current tenant can be chosen."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name, db, User, fields=["name", "email"], order_by=User.name)
-
-    def get_query(self) -> Any:
-        return super().get_query().join(Membership, Membership.user_id == User.id).filter(Membership.is_active)
-
-    def get_one(self, pk: Any) -> User | None:
-        if not str(pk).isdigit():
-            return None
-        with db.session.no_autoflush:
-            return self.get_query().filter(User.id == int(pk)).one_or_none()
-
-    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
-        return super().get_list(term, offset, min(limit, AJAX_LIMIT))
-
-
-class VideoLoader(QueryAjaxModelLoader):
+class VideoLoader(TenantAjaxLoader):
     """Uploaded videos of the media library that are not being deleted."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(name, db, MediaAsset, fields=["title", "file_name"], order_by=MediaAsset.title)
+        super().__init__(name, MediaAsset, fields=["title", "file_name"], order_by=MediaAsset.title)
 
     def get_query(self) -> Any:
         return (
@@ -215,15 +183,6 @@ class VideoLoader(QueryAjaxModelLoader):
                 MediaAsset.status.in_([MediaAssetStatus.PROCESSING, MediaAssetStatus.READY]),
             )
         )
-
-    def get_one(self, pk: Any) -> MediaAsset | None:
-        if not str(pk).isdigit():
-            return None
-        with db.session.no_autoflush:
-            return self.get_query().filter(MediaAsset.id == int(pk)).one_or_none()
-
-    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Any]:
-        return super().get_list(term, offset, min(limit, AJAX_LIMIT))
 
 
 def unique_together(model: type, message: Any, **columns: str) -> Callable[[Any, Field], None]:

@@ -15,7 +15,6 @@ from flask import flash, g, redirect
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters, tools
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.validators import Unique
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,7 +26,7 @@ from wtforms import ColorField, EmailField, SelectField, StringField, Validation
 from wtforms.validators import DataRequired, Length, Regexp
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import AccessMixin, TenantModelView
+from lms.admin_views.base import AccessMixin, MemberLoader, TenantModelView
 from lms.auth.forms import email_address
 from lms.errors import LmsError
 from lms.extensions import db
@@ -41,29 +40,6 @@ from lms.services.plans import PlanLimitReached
 
 LANGUAGES = [("sl", "Slovenščina"), ("en", "English")]
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-
-
-class MemberLoader(QueryAjaxModelLoader):
-    """Users with a membership in the current company, for ajax user pickers.
-
-    Membership is tenant-owned, so the scoping hook limits the join to this company;
-    ``get_one`` goes through the same query, so a posted id of someone else's user is
-    "not a valid choice" rather than a link across companies.
-    """
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name, db, User, fields=("email", "name"), order_by=User.email)
-
-    def get_query(self) -> Query[User]:
-        return db.session.query(User).join(Membership, Membership.user_id == User.id)
-
-    def get_one(self, pk: Any) -> User | None:
-        try:
-            user_id = int(pk)
-        except (TypeError, ValueError):
-            return None
-        with db.session.no_autoflush:
-            return self.get_query().filter(User.id == user_id).one_or_none()
 
 
 class Matches(Regexp):
