@@ -76,6 +76,16 @@ def changed_fields(model: Any, created: bool) -> dict[str, Any]:
     return changes
 
 
+def prefill(form: Any, field: str, model: type, argument: str) -> None:
+    """Preselect a relation from the query string (``?group_id=3``) when a create form opens.
+
+    The lookup is scoped like every query, so another tenant's id selects nothing.
+    """
+    row_id = request.args.get(argument, type=int)
+    if request.method == "GET" and row_id is not None:
+        getattr(form, field).data = db.session.get(model, row_id)
+
+
 class TenantAjaxLoader(QueryAjaxModelLoader):
     """An ajax picker whose choices and posted ids both go through ``get_query``.
 

@@ -34,7 +34,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import MemberLoader, TenantAjaxLoader, TenantModelView
+from lms.admin_views.base import MemberLoader, TenantAjaxLoader, TenantModelView, prefill
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
@@ -774,9 +774,7 @@ class AssignmentView(ContentModelView):
 
     def create_form(self, obj: Any = None) -> Any:
         form = super().create_form(obj)
-        group_id = request.args.get("group_id", type=int)
-        if request.method == "GET" and group_id is not None:
-            form.group.data = db.session.get(Group, group_id)
+        prefill(form, "group", Group, "group_id")
         return form
 
 

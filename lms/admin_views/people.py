@@ -26,7 +26,7 @@ from wtforms import ColorField, EmailField, SelectField, StringField, Validation
 from wtforms.validators import DataRequired, Length, Regexp
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import AccessMixin, MemberLoader, TenantModelView
+from lms.admin_views.base import AccessMixin, MemberLoader, TenantModelView, prefill
 from lms.auth.forms import email_address
 from lms.errors import LmsError
 from lms.extensions import db
@@ -223,6 +223,7 @@ class GroupView(TenantModelView):
     }
     column_searchable_list = ("name",)
     form_columns = ("name", "color", "description")
+    details_template = "admin/people/group_details.html"
     form_overrides: ClassVar[dict[str, Any]] = {"color": ColorField}
     form_args: ClassVar[dict[str, Any]] = {
         # Unique per company: the validator's query is scoped like every other.
@@ -266,6 +267,11 @@ class UserGroupView(TenantModelView):
         return _with_user(super().get_query(), UserGroup.user).options(
             selectinload(UserGroup.group).load_only(Group.name)
         )
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        prefill(form, "group", Group, "group_id")
+        return form
 
 
 class EmailPreferenceView(TenantModelView):

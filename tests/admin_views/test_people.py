@@ -20,7 +20,7 @@ from lms.models import AuditLog, EmailPreference, EmailToken, Group, Membership,
 from lms.models.enums import AuditAction, EmailFrequency, TenantPlan, TenantRole, TenantTheme
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
-from tests.factories import make_user
+from tests.factories import assign, make_group, make_module, make_user, two_tenants
 
 Client = Callable[..., FlaskClient]
 Rows = Callable[..., list[Any]]
@@ -590,3 +590,28 @@ def test_the_audit_log_is_exported_for_those_who_may_export(
 
     assert export.status_code == 200
     assert "exported-entry" in export.text
+
+
+def test_group_page_shows_members_and_assigned_modules(app: Flask) -> None:
+    with app.app_context():
+        world = two_tenants()
+        hr = make_user("hr@acme.test", (world.acme, TenantRole.HR))
+        module = make_module(world.acme, "Lockout tagout")
+        group = make_group(world.acme, "Maintenance crew", [world.ana])
+        assign(module, group, 14, mandatory=True)
+        group_id, login = group.id, hr.get_id()
+        acme_id = world.acme.id
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = login
+        session["tenant_id"] = acme_id
+
+    page = client.get(f"/admin/groups/details/?id={group_id}").get_data(as_text=True)
+
+    assert "Ana" in page
+    assert "Lockout tagout" in page
+    assert "14 days to finish" in page
+    assert f"/admin/assignments/new/?group_id={group_id}" in page
+    form = client.get(f"/admin/group_members/new/?group_id={group_id}").get_data(as_text=True)
+    assert 'selected value="' + str(group_id) in form or f'value="{group_id}" selected' in form
