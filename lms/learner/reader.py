@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import mimetypes
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -22,6 +24,8 @@ from lms.permissions import submit_required
 from lms.services import progress, reader
 from lms.services.content import video_embed
 from lms.storage import get_storage
+
+PLACEHOLDER = Path(__file__).resolve().parent.parent / "static" / "img" / "cover-placeholder.svg"
 
 
 def _module_or_404(module_id: int) -> Module:
@@ -112,6 +116,16 @@ def attachment(attachment_id: int) -> Response | tuple[str, int]:
         as_attachment=True,
         download_name=file.file_name,
     )
+
+
+@bp.get("/modules/<int:module_id>/cover")
+def cover(module_id: int) -> Response:
+    """The module's cover image, or a neutral placeholder so every card looks alike."""
+    module = _module_or_404(module_id)
+    if module.cover_image is None:
+        return send_file(PLACEHOLDER, mimetype="image/svg+xml", max_age=3600)
+    mimetype = mimetypes.guess_type(module.cover_image)[0] or "application/octet-stream"
+    return send_file(io.BytesIO(get_storage().read(module.cover_image)), mimetype=mimetype, max_age=3600)
 
 
 @bp.post("/modules/<int:module_id>/assessment")

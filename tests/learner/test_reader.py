@@ -7,7 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lms.extensions import db
-from lms.models import SectionCompletion, UserModuleLastAccess, UserPinnedModule
+from lms.models import Module, SectionCompletion, UserModuleLastAccess, UserPinnedModule
+from lms.storage import get_storage
 from lms.tenancy import tenant_context
 from tests.learner.conftest import Place
 
@@ -124,3 +125,21 @@ def test_a_viewer_reads_but_cannot_complete(app: Flask, viewer: FlaskClient, pla
 
     assert viewer.post(f"/sections/{place.basics_sections[0]}/complete").status_code == 403
     assert _completions(app, place) == 0
+
+
+def test_a_cover_is_served_and_a_module_without_one_gets_the_placeholder(
+    app: Flask, ana: FlaskClient, place: Place
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    with app.app_context(), tenant_context(place.acme_id):
+        get_storage().save(f"tenants/{place.acme_id}/covers/basics.png", png)
+        db.session.get(Module, place.basics_id).cover_image = f"tenants/{place.acme_id}/covers/basics.png"
+        db.session.commit()
+
+    cover = ana.get(f"/modules/{place.basics_id}/cover")
+    placeholder = ana.get(f"/modules/{place.advanced_id}/cover")
+
+    assert (cover.status_code, cover.mimetype, cover.data) == (200, "image/png", png)
+    assert (placeholder.status_code, placeholder.mimetype) == (200, "image/svg+xml")
+    assert ana.get(f"/modules/{place.globex_module_id}/cover").status_code == 404
+    assert ana.get(f"/modules/{place.draft_id}/cover").status_code == 404
