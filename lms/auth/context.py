@@ -42,6 +42,7 @@ def enter(place: Place) -> None:
 
 
 def load_request_context() -> None:
+    """The user's companies (one query, also for the switcher), the chosen one re-checked."""
     g.tenant = None
     g.role = None
     g.permissions = frozenset()
@@ -49,10 +50,13 @@ def load_request_context() -> None:
         set_actor(None, request.remote_addr)  # a failed sign-in is audited with its address
         return
     set_actor(current_user.id, request.remote_addr)
+    g.places = places_of(current_user)
     tenant_id = session.get(TENANT_KEY)
     if tenant_id is None:
         return
-    place = place_in(current_user, tenant_id) if isinstance(tenant_id, int) else None
+    place = next((p for p in g.places if p.tenant.id == tenant_id), None)
+    if place is None and isinstance(tenant_id, int):
+        place = place_in(current_user, tenant_id)
     if place is None:
         session.pop(TENANT_KEY, None)
         flash(_("You are no longer a member of that company."), "warning")
@@ -72,10 +76,8 @@ def require_tenant() -> Response | None:
 
 
 def inject_account() -> dict[str, object]:
-    """The top bar's switcher: the companies of the signed-in user."""
-    if not current_user.is_authenticated:
-        return {"places": []}
-    return {"places": places_of(current_user)}
+    """The top bar's switcher: the companies of the signed-in user, loaded once per request."""
+    return {"places": g.get("places", [])}
 
 
 def init_app(app: Flask) -> None:

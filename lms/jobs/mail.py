@@ -17,23 +17,28 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 
 from lms.jobs import enqueue, job
+from lms.storage import get_storage
 
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, template: str, **context: object) -> None:
+def send_mail(
+    to: str, subject: str, template: str, *, attachments: list[dict[str, str]] | None = None, **context: object
+) -> None:
     """Render ``templates/email/<template>.txt`` and ``.html`` and queue the delivery.
 
+    ``attachments``: stored files, as ``{"file_name", "storage_key", "content_type"}``;
+    the delivery job reads them, so the queue carries keys, not file contents.
     The message goes out after the current transaction commits (see ``enqueue``).
     """
     context.setdefault("base_url", current_app.config["BASE_URL"])
     text = render_template(f"email/{template}.txt", subject=subject, **context)
     html = render_template(f"email/{template}.html", subject=subject, **context)
-    enqueue(deliver_mail, to, subject, text, html)
+    enqueue(deliver_mail, to, subject, text, html, attachments or [])
 
 
 @job("email")
-def deliver_mail(to: str, subject: str, text: str, html: str) -> None:
+def deliver_mail(to: str, subject: str, text: str, html: str, attachments: list[dict[str, str]] | None = None) -> None:
     """Send one message by SMTP, or write it to the log in the embedded mode."""
     config = current_app.config
     message = EmailMessage()
@@ -43,6 +48,14 @@ def deliver_mail(to: str, subject: str, text: str, html: str) -> None:
     message["Message-ID"] = make_msgid(domain=urlsplit(config["BASE_URL"]).hostname)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    for attachment in attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(
+            get_storage().read(attachment["storage_key"]),
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment["file_name"],
+        )
     if not config["SMTP_HOST"]:
         log.info("mail (not sent: SMTP_HOST is not set)\nTo: %s\nSubject: %s\n\n%s", to, subject, text)
         return

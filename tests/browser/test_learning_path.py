@@ -1,0 +1,209 @@
+"""Can HR author a module, assign it to a group with a deadline, and a learner of that group
+find it with its due date and complete it, all in a real browser? (issue 5, item 10)
+
+Every page visited is saved as a full-page screenshot under ``tests/artifacts/``, named by
+step, so a failure (or a review of the screens) can be looked at afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from babel.dates import format_date
+from playwright.sync_api import Page, expect
+
+from lms.demo.seed import DEMO_PASSWORD
+
+HR = "hr@acme.test"
+LEARNER = "learner2@acme.test"
+MODULE = "Ladder Safety in the Warehouse"
+GROUP = "Warehouse night shift"
+SECTIONS = (
+    ("Choosing the right ladder", "<h2>Before you climb</h2><p>Check the <strong>rated load</strong> and the feet.</p>"),
+    ("Three points of contact", "<p>Keep two hands and a foot, or two feet and a hand, on the ladder.</p>"),
+)
+DEADLINE_DAYS = 14
+
+
+class Journey:
+    """The browser page plus numbered screenshots: ``01-login.png``, ``02-admin-home.png``..."""
+
+    def __init__(self, page: Page, artifacts: Path) -> None:
+        self.page = page
+        self.artifacts = artifacts
+        self.step = 0
+
+    def shot(self, name: str) -> None:
+        self.step += 1
+        self.page.screenshot(path=self.artifacts / f"{self.step:02d}-{name}.png", full_page=True)
+
+    def sign_in(self, email: str) -> None:
+        """On the sign-in page already; lands where the page's ``next`` says."""
+        expect(self.page.get_by_role("heading", name="Sign in to Mojster")).to_be_visible()
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(DEMO_PASSWORD)
+        self.page.get_by_role("button", name="Sign in").click()
+        expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    def sign_out(self) -> None:
+        self.page.get_by_role("button", name="Sign out").click()
+        self.expect_flash("You are signed out.")
+
+    def admin_menu(self, category: str, screen: str) -> None:
+        """Open an admin screen the way a person does: the category in the top bar, then the screen."""
+        menu = self.page.locator("#admin-navbar-collapse")
+        menu.get_by_role("link", name=category, exact=True).click()
+        menu.get_by_role("link", name=screen, exact=True).click()
+
+    def choose(self, field: str, choice: str, search: str = "") -> None:
+        """Choose in one of Flask-Admin's select2 boxes as a person does: open it, type, click the match.
+
+        ``search`` is typed first (ajax boxes load their choices from what was typed).
+        """
+        self.page.locator(f"#s2id_{field}").click()
+        if search:
+            self.page.keyboard.type(search)
+        results = self.page.locator("#select2-drop .select2-result-label")
+        results.filter(has_text=re.compile(rf"^{re.escape(choice)}$")).click()
+        expect(self.page.locator(f"#s2id_{field}")).to_contain_text(choice)
+
+    def save(self) -> None:
+        self.page.get_by_role("button", name="Save", exact=True).click()
+
+    def expect_flash(self, text: str) -> None:
+        expect(self.page.locator(".alert").filter(has_text=text)).to_be_visible()
+
+
+def _due_dates() -> set[str]:
+    """The due date as the dashboard prints it (acme is English, in UTC); both sides of a midnight."""
+    now = datetime.now(UTC)
+    return {
+        format_date(moment + timedelta(days=DEADLINE_DAYS), "medium", locale="en")
+        for moment in (now - timedelta(minutes=5), now + timedelta(minutes=5))
+    }
+
+
+def _hr_creates_and_publishes_the_module(journey: Journey) -> None:
+    page = journey.page
+    journey.admin_menu("Content", "Modules")
+    journey.shot("modules")
+    page.get_by_role("link", name="Create", exact=True).click()
+    page.get_by_label("Title").fill(MODULE)
+    page.get_by_label("Description").fill("Picking, placing and climbing a ladder without a fall.")
+    journey.choose("difficulty", "Beginner")
+    journey.shot("module-create")
+    journey.save()
+    journey.expect_flash("Record was successfully created.")
+    journey.shot("module-created")
+
+    page.get_by_role("row").filter(has_text=MODULE).get_by_title("Sections").click()
+    expect(page.get_by_role("heading", name=f"Sections of “{MODULE}”")).to_be_visible()
+    journey.shot("sections-empty")
+    for title, html in SECTIONS:
+        page.get_by_role("link", name="Add a section to this module").click()
+        page.get_by_label("Title").fill(title)
+        journey.choose("type", "Text")
+        page.get_by_label("Content (HTML)").fill(html)
+        journey.shot("section-create")
+        journey.save()
+        journey.expect_flash("Record was successfully created.")
+        expect(page.get_by_role("row").filter(has_text=MODULE).filter(has_text=title)).to_have_count(1)
+        journey.shot("sections")
+    expect(page.get_by_role("row").filter(has_text=MODULE)).to_have_count(len(SECTIONS))
+
+    journey.admin_menu("Content", "Modules")
+    row = page.get_by_role("row").filter(has_text=MODULE)
+    expect(row).to_contain_text("Draft")
+    journey.shot("modules-draft")
+    row.get_by_title("Select record").check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="With selected").click()
+    page.get_by_role("link", name="Publish", exact=True).click()
+    journey.expect_flash("1 module changed.")
+    expect(page.get_by_role("row").filter(has_text=MODULE)).to_contain_text("Published")
+    journey.shot("module-published")
+
+
+def _hr_puts_the_learner_in_a_group_and_assigns_the_module(journey: Journey) -> None:
+    page = journey.page
+    journey.admin_menu("People", "Groups")
+    journey.shot("groups-before")
+    page.get_by_role("link", name="Create", exact=True).click()
+    page.get_by_label("Name").fill(GROUP)
+    page.get_by_label("Colour").fill("#1a7f37")
+    page.get_by_label("Description").fill("Pickers and forklift drivers working nights.")
+    journey.shot("group-create")
+    journey.save()
+    journey.expect_flash("Record was successfully created.")
+    expect(page.get_by_role("row").filter(has_text=GROUP)).to_have_count(1)
+    journey.shot("groups")
+
+    journey.admin_menu("People", "Group members")
+    journey.shot("group-members-before")
+    page.get_by_role("link", name="Create", exact=True).click()
+    journey.choose("group", GROUP)
+    journey.choose("user", LEARNER, search="learner2")
+    journey.shot("group-member-add")
+    journey.save()
+    journey.expect_flash("Record was successfully created.")
+    expect(page.get_by_role("row").filter(has_text=GROUP).filter(has_text=LEARNER)).to_have_count(1)
+    journey.shot("group-members")
+
+    journey.admin_menu("Content", "Group assignments")
+    journey.shot("assignments-before")
+    page.get_by_role("link", name="Create", exact=True).click()
+    journey.choose("group", GROUP)
+    journey.choose("module", MODULE, search="Ladder")
+    page.get_by_label("Deadline (days)").fill(str(DEADLINE_DAYS))
+    page.get_by_label("Mandatory").check()
+    journey.shot("assignment-create")
+    journey.save()
+    journey.expect_flash("Record was successfully created.")
+    expect(page.get_by_role("row").filter(has_text=GROUP).filter(has_text=MODULE)).to_contain_text(str(DEADLINE_DAYS))
+    journey.shot("assignments")
+
+
+def _learner_completes_the_module(journey: Journey) -> None:
+    page = journey.page
+    card = page.locator(".lms-card").filter(has_text=MODULE)
+    expect(page.locator("#assigned").locator(".lms-card").filter(has_text=MODULE)).to_have_count(1)
+    due = card.locator(".lms-due").inner_text()
+    assert due in {f"Due {date}" for date in _due_dates()}
+    expect(card).to_contain_text("Mandatory")
+    expect(card.locator(".lms-percent")).to_have_text("0 %")
+    journey.shot("learner-dashboard")
+
+    card.get_by_role("link", name=MODULE).click()
+    expect(page.get_by_role("heading", name=MODULE, level=1)).to_be_visible()
+    expect(page.locator("#module-progress")).to_have_text("0 % complete")
+    for number, (title, _html) in enumerate(SECTIONS, start=1):
+        expect(page.get_by_role("heading", name=title, level=2)).to_be_visible()
+        journey.shot(f"reader-section-{number}")
+        page.locator("#complete-section").click()
+        percent = round(100 * number / len(SECTIONS))
+        expect(page.locator("#module-progress")).to_have_text(f"{percent} % complete")
+    expect(page.locator("#section-done")).to_be_visible()
+    journey.shot("reader-complete")
+
+    page.get_by_role("link", name="My learning").click()
+    expect(page.locator("#assigned .lms-card").filter(has_text=MODULE).locator(".lms-percent")).to_have_text("100 %")
+    journey.shot("learner-dashboard-complete")
+
+
+def test_hr_assigns_a_new_module_and_a_learner_of_the_group_completes_it(page: Page, artifacts: Path) -> None:
+    journey = Journey(page, artifacts)
+    page.goto("/admin/")
+    journey.shot("login")
+    journey.sign_in(HR)
+    expect(page.get_by_role("heading", name=re.compile("Acme"))).to_be_visible()
+    journey.shot("admin-home")
+
+    _hr_creates_and_publishes_the_module(journey)
+    _hr_puts_the_learner_in_a_group_and_assigns_the_module(journey)
+    journey.sign_out()
+    journey.shot("signed-out")
+
+    journey.sign_in(LEARNER)
+    _learner_completes_the_module(journey)
