@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.context_processor(i18n.inject_locale)
+    app.add_template_filter(i18n.label, "label")
     csrf.init_app(app)
     limiter.init_app(app)
     auth_context.init_app(app)

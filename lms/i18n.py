@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import enum
+
 from flask import current_app, g, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from lms.models.enums import Difficulty, ModuleStatus, TenantRole
 
 
 def select_locale() -> str:
@@ -28,3 +34,29 @@ def inject_locale() -> dict[str, str]:
     from flask_babel import get_locale
 
     return {"current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}
+
+
+def _labels() -> dict[enum.Enum, LazyString]:
+    return {
+        Difficulty.BEGINNER: _l("Beginner"),
+        Difficulty.INTERMEDIATE: _l("Intermediate"),
+        Difficulty.ADVANCED: _l("Advanced"),
+        TenantRole.OWNER: _l("Owner"),
+        TenantRole.SUPER_ADMIN: _l("Super admin"),
+        TenantRole.ADMIN: _l("Admin"),
+        TenantRole.HR: _l("HR"),
+        TenantRole.EMPLOYEE: _l("Employee"),
+        TenantRole.VIEWER: _l("Viewer"),
+        ModuleStatus.DRAFT: _l("Draft"),
+        ModuleStatus.PUBLISHED: _l("Published"),
+        ModuleStatus.ARCHIVED: _l("Archived"),
+    }
+
+
+LABELS = _labels()
+
+
+def label(value: enum.Enum) -> str:
+    """The translated name of an enum value shown to people; its code name when none is set."""
+    text = LABELS.get(value)
+    return str(text) if text is not None else value.name.replace("_", " ").capitalize()

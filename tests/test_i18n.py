@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
+from babel.messages.catalog import Message
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g
@@ -78,9 +80,18 @@ def test_the_catalog_covers_every_string_in_the_code(tmp_path: Path) -> None:
     assert wanted - translated == set(), "run the update steps of README's Translations section"
 
 
+def _entries(catalog: Iterable[Message]) -> dict[object, object]:
+    """Plural entries have lists for id and string; tuples make them comparable keys."""
+
+    def freeze(value: object) -> object:
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {freeze(message.id): freeze(message.string) for message in catalog if message.id}
+
+
 def test_compiled_catalog_matches_the_po_file() -> None:
     with (CATALOG / "messages.po").open("rb") as po_file:
-        source = {message.id: message.string for message in read_po(po_file) if message.id}
+        source = _entries(read_po(po_file))
     with (CATALOG / "messages.mo").open("rb") as mo_file:
-        compiled = {message.id: message.string for message in read_mo(mo_file) if message.id}
+        compiled = _entries(read_mo(mo_file))
     assert compiled == source, "run `pybabel compile -d lms/translations`"

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from lms.i18n import LABELS
 from lms.models.enums import Difficulty
 
 
@@ -21,7 +22,7 @@ class CatalogFilterForm(FlaskForm):
     tag = IntegerField(_l("Tag"), validators=[Optional()])
     difficulty = SelectField(
         _l("Difficulty"),
-        choices=[("", _l("Any difficulty"))] + [(d.name, d.name.title()) for d in Difficulty],
+        choices=[("", _l("Any difficulty"))] + [(d.name, LABELS[d]) for d in Difficulty],
         validators=[Optional()],
         default="",
     )

@@ -19,11 +19,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ROOT, drop_postgres_database, fresh_postgres_database, need_service, postgres_admin_url
@@ -165,12 +166,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """Headless Debian chromium, one per worker."""
     if not CHROMIUM.exists():
         need_service(f"{CHROMIUM} is missing (bin/test installs Debian's chromium when run as root)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield launched
@@ -178,7 +177,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server: LiveServer) -> Iterator[object]:
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A fresh browser profile (no cookies) in English, with the server as its base URL."""
     context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
@@ -191,5 +190,20 @@ def page(browser, live_server: LiveServer) -> Iterator[object]:
 
 @pytest.fixture
 def artifacts() -> Path:
+    """``tests/artifacts/`` (git-ignored), without the numbered screenshots of an earlier run."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("[0-9][0-9]-*.png"):
+        old.unlink()
     return ARTIFACTS
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed browser test shows the end of the app server's log (a 500's traceback is there)."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("live_server")
+    if report.when == "call" and report.failed and isinstance(server, LiveServer):
+        report.sections.append(("app server log", server.log_tail()))
+    return report
