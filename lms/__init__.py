@@ -113,9 +113,11 @@ def _prepare_engine(engine: Engine) -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
     from lms.learner import bp as learner_bp
+    from lms.verify import bp as verify_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(learner_bp)
+    app.register_blueprint(verify_bp)
 
 
 def _register_cli(app: Flask) -> None:

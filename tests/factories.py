@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from lms.extensions import db
-from lms.models import Group, Membership, Module, ModuleGroup, Section, Tenant, User, UserGroup
-from lms.models.enums import ModuleStatus, SectionType, TenantPlan, TenantRole
+from lms.models import Group, Membership, Module, ModuleGroup, Quiz, QuizQuestion, Section, Tenant, User, UserGroup
+from lms.models.enums import ModuleStatus, QuestionType, SectionType, TenantPlan, TenantRole
 from lms.models.types import utcnow
 from lms.tenancy import tenant_context, unscoped
 
@@ -117,3 +117,49 @@ def assign(
         db.session.add(row)
         db.session.flush()
     return row
+
+
+# (type, text, [(option text, correct)], points); 4 points in all.
+QUIZ_QUESTIONS: list[tuple[QuestionType, str, list[tuple[str, bool]], int]] = [
+    (QuestionType.SINGLE_CHOICE, "Which colour is a stop sign?", [("Red", True), ("Green", False), ("Blue", False)], 1),
+    (
+        QuestionType.MULTIPLE_CHOICE,
+        "Which are protective equipment?",
+        [("Helmet", True), ("Gloves", True), ("Cake", False)],
+        2,
+    ),
+    (QuestionType.TRUE_FALSE, "Emergency exits may be blocked.", [("True", False), ("False", True)], 1),
+]
+
+
+def make_quiz(
+    module: Module,
+    questions: list[tuple[QuestionType, str, list[tuple[str, bool]], int]] | None = None,
+    *,
+    title: str = "",
+    passing_score: int = 70,
+    max_attempts: int | None = None,
+    time_limit: int | None = None,
+) -> Quiz:
+    """The module's quiz, by default with ``QUIZ_QUESTIONS`` in that order."""
+    with tenant_context(module.tenant_id):
+        quiz = Quiz(
+            module_id=module.id,
+            title=title or f"{module.title} quiz",
+            passing_score=passing_score,
+            max_attempts=max_attempts,
+            time_limit=time_limit,
+        )
+        for index, (type_, text, options, points) in enumerate(QUIZ_QUESTIONS if questions is None else questions):
+            quiz.questions.append(
+                QuizQuestion(
+                    type=type_,
+                    text=text,
+                    options=[{"text": option, "correct": correct} for option, correct in options],
+                    points=points,
+                    sort_order=index,
+                )
+            )
+        db.session.add(quiz)
+        db.session.flush()
+    return quiz

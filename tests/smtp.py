@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import Message
 
+import pytest
 from aiosmtpd.controller import Controller
+from flask import Flask
 
 
 class Inbox:
@@ -36,3 +38,19 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+@contextmanager
+def smtp_for(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real SMTP server, with the app's mail settings pointing at it for the test."""
+    with smtp_server() as (inbox, port):
+        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+        monkeypatch.setitem(app.config, "SMTP_PORT", port)
+        monkeypatch.setitem(app.config, "SMTP_STARTTLS", False)
+        yield inbox
+
+
+def plain_text(message: Message) -> str:
+    """The text/plain part of a received message."""
+    part = next(part for part in message.walk() if part.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode()

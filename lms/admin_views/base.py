@@ -14,12 +14,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect
@@ -155,6 +158,11 @@ class TenantModelView(AccessMixin, ModelView):
         "delete": AuditAction.RECORD_DELETED,
     }
 
+    column_type_formatters: ClassVar = {
+        **typefmt.BASE_FORMATTERS,
+        datetime: lambda view, value, name: format_datetime(value, "short"),
+    }
+    column_type_formatters_detail: ClassVar = column_type_formatters
     can_view_details = True
     can_set_page_size = False
     page_size = 50

@@ -430,7 +430,12 @@ class ModuleView(OwnModulesMixin, ContentModelView):
     def _change_status(self, ids: list[str], change: Callable[[Module, User | None], bool]) -> None:
         wanted = [int(pk) for pk in ids if pk.isdigit()]
         modules = self.get_query().filter(Module.id.in_(wanted)).all()
-        changed = sum(change(module, current_user._get_current_object()) for module in modules)
+        try:
+            changed = sum(change(module, current_user._get_current_object()) for module in modules)
+        except LmsError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return
         if self.commit_or_flash():
             flash(ngettext("%(num)d module changed.", "%(num)d modules changed.", changed), "success")
 

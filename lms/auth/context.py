@@ -17,9 +17,10 @@ from werkzeug.wrappers import Response
 from lms.extensions import db, login_manager
 from lms.models import User
 from lms.permissions import permissions_of
+from lms.services import notifications
 from lms.services.accounts import Place, place_in, places_of
 from lms.services.audit import set_actor
-from lms.tenancy import set_tenant
+from lms.tenancy import current_tenant_id, set_tenant
 
 TENANT_KEY = "tenant_id"
 
@@ -75,9 +76,24 @@ def require_tenant() -> Response | None:
     return None
 
 
+def unread_notifications() -> int:
+    """The bell's number: counted once per request, and only by a page that shows the bell.
+
+    The top bar calls it, so e-mails and error pages rendered in a request pay nothing.
+    Platform screens lift the tenant (``PlatformModelView``): there the bell shows no number.
+    """
+    if "unread_notifications" not in g:
+        g.unread_notifications = (
+            notifications.unread_count(current_user.id)
+            if current_user.is_authenticated and current_tenant_id() is not None
+            else 0
+        )
+    return g.unread_notifications
+
+
 def inject_account() -> dict[str, object]:
-    """The top bar's switcher: the companies of the signed-in user, loaded once per request."""
-    return {"places": g.get("places", [])}
+    """The top bar: the companies of the signed-in user (loaded once per request) and the bell."""
+    return {"places": g.get("places", []), "unread_notifications": unread_notifications}
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 
 from lms.demo.catalog import PLATFORM_CHANGELOG, TENANTS, DemoModule, DemoSection, DemoTenant
 from lms.extensions import db
@@ -23,7 +25,10 @@ from lms.models import (
     Module,
     ModuleCategory,
     ModuleGroup,
+    Notification,
+    ProgressOverride,
     Quiz,
+    QuizAttempt,
     QuizQuestion,
     Section,
     SectionCompletion,
@@ -34,9 +39,19 @@ from lms.models import (
     UserModuleLastAccess,
     UserPinnedModule,
 )
-from lms.models.enums import AttachmentType, ModuleStatus, Role, TenantRole, VideoSourceType, VideoStatus
+from lms.models.enums import (
+    AttachmentType,
+    ModuleStatus,
+    NotificationType,
+    Role,
+    TenantRole,
+    VideoSourceType,
+    VideoStatus,
+)
 from lms.models.types import utcnow
 from lms.pdf import handout
+from lms.services import certificates, quizzes
+from lms.services.certificates import add_months
 from lms.services.content import plain_text, set_section_content
 from lms.services.passwords import hash_password
 from lms.storage import get_storage
@@ -139,6 +154,8 @@ class _TenantBuilder:
             self.modules[demo_module.title].prerequisites = [self.modules[title] for title in demo_module.prerequisites]
         self._groups()
         self._progress()
+        _quiz_attempts(self)
+        _notifications(self)
 
     def _people(self) -> None:
         names = dict(self.demo.user_names)
@@ -259,12 +276,170 @@ class _TenantBuilder:
         db.session.add(CompanyPinnedModule(module_id=published[0].id, pinned_by_id=self.users["hr"].id))
 
 
+def _notifications(builder: _TenantBuilder) -> None:
+    """The bell of every demo account has something: a read welcome for all, and for the
+    learners unread news of several types (issue 6: demo data)."""
+    now = builder.now
+    published = [m for m in builder.modules.values() if m.status is ModuleStatus.PUBLISHED]
+    newest, assigned = published[-1], published[1]
+    with force_locale(builder.tenant.locale):
+        for key, user in builder.users.items():
+            db.session.add(
+                Notification(
+                    user_id=user.id,
+                    type=NotificationType.SYSTEM,
+                    title=_("Welcome to %(company)s on Mojster", company=builder.tenant.name),
+                    message=_("Your modules are on the My learning page."),
+                    link="/",
+                    is_read=True,
+                    read_at=now - timedelta(days=13),
+                    created_at=now - timedelta(days=14),
+                )
+            )
+            if not key.startswith("learner"):
+                continue
+            db.session.add(
+                Notification(
+                    user_id=user.id,
+                    type=NotificationType.NEW_MODULE,
+                    title=_("New module: %(module)s", module=newest.title),
+                    link=f"/modules/{newest.id}",
+                    created_at=now - timedelta(days=2),
+                )
+            )
+        for key in ("learner2", "learner3"):
+            db.session.add(
+                Notification(
+                    user_id=builder.users[key].id,
+                    type=NotificationType.DEADLINE_REMINDER,
+                    title=_("Deadline approaching: %(module)s", module=assigned.title),
+                    message=_(
+                        "Finish %(module)s by %(date)s.",
+                        module=assigned.title,
+                        date=format_date(now + timedelta(days=6), "medium"),
+                    ),
+                    link=f"/modules/{assigned.id}",
+                    created_at=now - timedelta(hours=3),
+                )
+            )
+        db.session.add(
+            Notification(
+                user_id=builder.users["learner1"].id,
+                type=NotificationType.MODULE_UPDATED,
+                title=_("Module updated: %(module)s", module=published[0].title),
+                link=f"/modules/{published[0].id}",
+                is_read=True,
+                read_at=now - timedelta(days=1),
+                created_at=now - timedelta(days=3),
+            )
+        )
+
+
+def _quiz_attempts(builder: _TenantBuilder) -> None:
+    """Passed and failed attempts (issue 6), scored by the quiz rules, for the attempts list and result pages.
+
+    On the first quiz learner1 failed once and then passed, learner2 passed at once and
+    learner4 ran out of time (when it is timed); learner3 failed the second quiz.
+    """
+    offered = [
+        module.quiz
+        for module in builder.modules.values()
+        if module.status is ModuleStatus.PUBLISHED and module.quiz is not None and not module.prerequisites
+    ]
+    if not offered:
+        return
+    first, second = offered[0], offered[min(1, len(offered) - 1)]
+    plan: list[tuple[str, Quiz, list[str]]] = [
+        ("learner1", first, ["fail", "pass"]),
+        ("learner2", first, ["pass"]),
+        ("learner3", second, ["fail"]),
+    ]
+    if first.time_limit:
+        plan.append(("learner4", first, ["late"]))
+    for key, quiz, tries in plan:
+        for number, how in enumerate(tries, start=1):
+            started = builder.now - timedelta(days=6 - 2 * number, hours=3)
+            answers = {
+                question.id: sorted(quizzes.correct_options(question))
+                if how == "pass" or index == 0
+                else [next(i for i, option in enumerate(question.options) if not option["correct"])]
+                for index, question in enumerate(quiz.questions)
+            }
+            score, _results = quizzes.grade(quiz.questions, answers)
+            late = how == "late"
+            db.session.add(
+                QuizAttempt(
+                    quiz_id=quiz.id,
+                    user_id=builder.users[key].id,
+                    attempt_number=number,
+                    started_at=started,
+                    submitted_at=started + timedelta(minutes=(quiz.time_limit + 4) if late else 6),
+                    score=0.0 if late else score,
+                    passed=not late and score >= quiz.passing_score,
+                    answers={str(question_id): chosen for question_id, chosen in answers.items()},
+                    failure_reason=quizzes.TIME_LIMIT if late else None,
+                )
+            )
+
+
+def _certificates(builder: _TenantBuilder) -> None:
+    """Completed modules with certificates (issue 6): valid, renewal due within 30 days, expired,
+    revoked, and one earned through an override, so the certificate screens show every status.
+
+    The holders' sections are completed as of the completion date. PDFs are not rendered here:
+    a download renders a missing one, and the admin's "Regenerate PDF" stores it.
+    """
+    now = builder.now
+    users = builder.users
+    published = [m for m in builder.modules.values() if m.status is ModuleStatus.PUBLISHED]
+    renewable = [m for m in published if m.validity_months and not m.prerequisites]
+    first, expiring, expired = published[0], renewable[0], renewable[-1]
+    plan = [
+        ("learner1", first, now - timedelta(days=5)),
+        ("learner2", expiring, add_months(now, -expiring.validity_months) + timedelta(days=20)),
+        ("learner3", expired, add_months(now, -expired.validity_months) - timedelta(days=10)),
+        ("learner4", first, now - timedelta(days=40)),
+        ("learner5", expiring, now - timedelta(days=8)),
+    ]
+    db.session.flush()
+    done = {
+        tuple(row) for row in db.session.execute(sa.select(SectionCompletion.user_id, SectionCompletion.section_id))
+    }
+    held = {}
+    for key, module, completed_at in plan:
+        user = users[key]
+        for section in module.sections:
+            if (user.id, section.id) not in done:
+                db.session.add(
+                    SectionCompletion(
+                        user_id=user.id, module_id=module.id, section_id=section.id, completed_at=completed_at
+                    )
+                )
+        held[key] = certificates.claim(user.id, module, completed_at=completed_at, previous=None)
+    revoked = held["learner4"]
+    revoked.revoked_at = now - timedelta(days=3)
+    with force_locale(builder.tenant.locale):
+        revoked.revoked_reason = _("Issued by mistake: a colleague completed the module on this account.")
+        db.session.add(
+            ProgressOverride(
+                user_id=users["learner5"].id,
+                module_id=expiring.id,
+                override_by_id=users["hr"].id,
+                reason=_("Completed the same training with the previous employer; HR checked the certificate."),
+                allow_certificate=True,
+                created_at=now - timedelta(days=8),
+            )
+        )
+
+
 def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
     tenant = Tenant(slug=demo.slug, name=demo.name, locale=demo.locale, plan=demo.plan, theme=demo.theme)
     db.session.add(tenant)
     db.session.flush()
     with tenant_context(tenant.id):
-        _TenantBuilder(demo, tenant, password_hash).build()
+        builder = _TenantBuilder(demo, tenant, password_hash)
+        builder.build()
+        _certificates(builder)
 
 
 def demo_logins() -> list[tuple[str, str]]:

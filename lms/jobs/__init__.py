@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
 from lms.extensions import Session, db
+from lms.tenancy import current_tenant_id
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,17 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def job(queue: str = "default") -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Mark a function as a job of ``queue``; only marked functions can be enqueued."""
+def job(queue: str = "default", *, label: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark a function as a job of ``queue``; only marked functions can be enqueued.
+
+    ``label`` (a lazy_gettext string) names the job on the ops screen.
+    """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
 
     def mark(func: Callable[P, R]) -> Callable[P, R]:
         func.lms_queue = queue  # type: ignore[attr-defined]
+        func.lms_label = label  # type: ignore[attr-defined]
         return func
 
     return mark
@@ -69,7 +74,11 @@ def get_queue(name: str, app: Flask | None = None) -> Queue:
 
 
 def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run ``func(*args, **kwargs)`` as a job once the current transaction commits."""
+    """Run ``func(*args, **kwargs)`` as a job once the current transaction commits.
+
+    The job's ``meta["tenant_id"]`` is the tenant active at this call (None for platform
+    work), so the ops screen shows a company's admins their own jobs only.
+    """
     queue = getattr(func, "lms_queue", None)
     if queue is None:
         raise ValueError(f"{job_path(func)} is not marked with @job")
@@ -77,6 +86,7 @@ def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     path = job_path(func)
     if app.config["REDIS_URL"]:
         intervals = list(app.config["JOB_RETRY_INTERVALS"])
+        meta = {"tenant_id": current_tenant_id()}
 
         def dispatch() -> None:
             get_queue(queue, app).enqueue(
@@ -87,6 +97,7 @@ def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
                 retry=Retry(max=len(intervals), interval=intervals),
                 job_timeout=app.config["JOB_TIMEOUT"],
                 description=path,
+                meta=meta,
             )
     else:
 

@@ -13,8 +13,16 @@ from typing import Any
 from rq import cron
 
 from lms.jobs import job_path, run_job
+from lms.jobs.certificates import compliance_sweep
+from lms.jobs.digests import daily_digest, weekly_digest
+from lms.jobs.reminders import deadline_reminders
 
-PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = []
+PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
+    (deadline_reminders, "0 6 * * *"),
+    (compliance_sweep, "30 5 * * *"),
+    (daily_digest, "0 7 * * *"),
+    (weekly_digest, "0 7 * * 1"),
+]
 
 for _func, _expression in PERIODIC_JOBS:
     cron.register(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -55,3 +56,21 @@ class PinForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A POST with nothing but its CSRF token."""
+
+
+class QuizSubmitForm(FlaskForm):
+    """The attempt being submitted; its answers are the ``q-<question id>`` fields (``chosen_answers``)."""
+
+    attempt_id = IntegerField(validators=[InputRequired()])
+
+
+ANSWER_PREFIX = "q-"
+
+
+def chosen_answers(formdata: MultiDict[str, str]) -> dict[int, list[int]]:
+    """Question id -> chosen option indexes; ValueError for a field that is not numbers."""
+    return {
+        int(key.removeprefix(ANSWER_PREFIX)): [int(value) for value in formdata.getlist(key)]
+        for key in formdata
+        if key.startswith(ANSWER_PREFIX)
+    }

@@ -19,10 +19,25 @@ def _insert(model: type) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
-def insert_or_ignore(model: type, values: dict[str, Any], conflict: list[str]) -> bool:
-    """Insert one row unless one with the same ``conflict`` columns exists; True if inserted."""
-    statement = _insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+def insert_or_ignore(model: type, values: dict[str, Any], conflict: list[str], where: Any = None) -> bool:
+    """Insert one row unless one with the same ``conflict`` columns exists; True if inserted.
+
+    ``where`` names the predicate of a partial unique index that ``conflict`` refers to.
+    """
+    statement = _insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict, index_where=where)
     return db.session.execute(statement).rowcount == 1
+
+
+def insert_returning(model: type, rows: list[dict[str, Any]], conflict: list[str], returning: Any) -> list[Any]:
+    """Insert many rows, skipping those whose ``conflict`` columns exist; ``returning`` of the inserted ones.
+
+    One statement per batch of rows (SQLAlchemy's "insertmanyvalues"), so a job claims
+    thousands of keys at once and learns which ones were new.
+    """
+    if not rows:
+        return []
+    statement = _insert(model).on_conflict_do_nothing(index_elements=conflict).returning(returning)
+    return list(db.session.scalars(statement, rows))
 
 
 def insert_or_update(model: type, values: dict[str, Any], conflict: list[str], update: list[str]) -> None:

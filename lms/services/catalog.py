@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from lms.extensions import db
 from lms.models import Module, ModuleCategory, ModuleTag, Section, Tag
 from lms.models.enums import Difficulty, ModuleStatus
+from lms.services.completion import completed_module_ids
 from lms.services.progress import Progress, missing_from, prerequisite_links, progress_of
 
 STATUSES = ("not_started", "in_progress", "completed")
@@ -38,10 +39,11 @@ class Entry:
     category: str | None
     progress: Progress
     missing: list[Module] = field(default_factory=list)
+    completed: bool = False
 
     @property
     def status(self) -> str:
-        if self.progress.complete:
+        if self.completed:
             return "completed"
         return "in_progress" if self.progress.started else "not_started"
 
@@ -91,7 +93,7 @@ def _search(query: str, locale: str) -> sa.ColumnElement[bool]:
 
 
 def catalog(user_id: int, filters: Filters, locale: str) -> CatalogPage:
-    """One page of published modules with the learner's progress and locks (six queries)."""
+    """One page of published modules with the learner's progress, completions and locks (seven queries)."""
     statement = (
         sa.select(Module, ModuleCategory.name)
         .outerjoin(ModuleCategory, ModuleCategory.id == Module.category_id)
@@ -113,9 +115,13 @@ def catalog(user_id: int, filters: Filters, locale: str) -> CatalogPage:
         )
     rows = db.session.execute(statement).all()
     links = prerequisite_links(module.id for module, _ in rows)
-    progress = progress_of(user_id, [module.id for module, _ in rows] + [m.id for _, m in links])
-    missing = missing_from(links, progress)
-    entries = [Entry(module, category, progress[module.id], missing.get(module.id, [])) for module, category in rows]
+    progress = progress_of(user_id, [module.id for module, _ in rows])
+    completed = completed_module_ids(user_id, [module.id for module, _ in rows] + [m.id for _, m in links])
+    missing = missing_from(links, completed)
+    entries = [
+        Entry(module, category, progress[module.id], missing.get(module.id, []), module.id in completed)
+        for module, category in rows
+    ]
     if filters.status in STATUSES:
         entries = [entry for entry in entries if entry.status == filters.status]
     pages = max(1, -(-len(entries) // PAGE_SIZE))

@@ -316,9 +316,16 @@ def discard_module_files(module: Module) -> None:
 
 
 def publish(module: Module, actor: User | None) -> bool:
-    """Make a module visible to learners; False when it already was (a second click changes nothing)."""
+    """Make a module visible to learners; False when it already was (a second click changes nothing).
+
+    A module whose quiz has no questions is refused: learners could never pass it (issue 6).
+    """
     if module.status is ModuleStatus.PUBLISHED:
         return False
+    if module.quiz is not None and not module.quiz.questions:
+        raise ContentError(
+            _l("“%(title)s” has a quiz without questions: add questions or delete the quiz first.", title=module.title)
+        )
     module.status = ModuleStatus.PUBLISHED
     if module.published_at is None:
         module.published_at = utcnow()

@@ -1,7 +1,8 @@
 """The learner's start page (issue 5): what is assigned, what to continue, what changed.
 
-Six queries whatever the learner's history: assignments, recent modules, own pins,
-company pins, the modules themselves (with the learner's last seen version), progress.
+Seven queries whatever the learner's history: assignments, recent modules, own pins,
+company pins, the modules themselves (with the learner's last seen version), progress,
+and the certificates that make modules completed (and tell "renewal due" or "expired").
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from lms.extensions import db
-from lms.models import CompanyPinnedModule, Module, UserModuleLastAccess, UserModuleReview, UserPinnedModule
+from lms.models import (
+    Certificate,
+    CompanyPinnedModule,
+    Module,
+    UserModuleLastAccess,
+    UserModuleReview,
+    UserPinnedModule,
+)
 from lms.models.enums import ModuleStatus
 from lms.models.types import utcnow
+from lms.services.certificates import CertificateStatus, status_of
+from lms.services.completion import standing_certificates
 from lms.services.deadlines import Assignment, assignments
 from lms.services.progress import Progress, progress_of
 
@@ -28,6 +38,18 @@ class Card:
     progress: Progress
     assignment: Assignment | None = None
     updated: bool = False
+    certificate: Certificate | None = None  # the standing one: the module is completed
+
+    @property
+    def completed(self) -> bool:
+        return self.certificate is not None
+
+    def compliance(self, now: datetime) -> CertificateStatus | None:
+        """What the certification asks of the learner: renewal due, or expired; None otherwise."""
+        if self.certificate is None:
+            return None
+        status = status_of(self.certificate, now)
+        return status if status in (CertificateStatus.RENEWAL_DUE, CertificateStatus.EXPIRED) else None
 
     @property
     def due_at(self) -> datetime | None:
@@ -38,7 +60,7 @@ class Card:
         return bool(self.assignment and self.assignment.mandatory)
 
     def overdue(self, now: datetime) -> bool:
-        return bool(self.assignment and self.assignment.overdue(now) and not self.progress.complete)
+        return bool(self.assignment and self.assignment.overdue(now) and not self.completed)
 
 
 @dataclass
@@ -94,18 +116,20 @@ def dashboard(user_id: int) -> Dashboard:
     ).all()
     modules = {module.id: (module, seen) for module, seen in rows}
     progress = progress_of(user_id, modules)
+    held = standing_certificates(user_id, modules)
     cards = {
         module_id: Card(
             module,
             progress[module_id],
             assigned.get(module_id),
             updated=seen is not None and seen < module.version,
+            certificate=held.get(module_id),
         )
         for module_id, (module, seen) in modules.items()
     }
     board = Dashboard(now=now)
     board.assigned = sorted((cards[m] for m in assigned if m in cards), key=_due_order)
-    board.continue_with = next((cards[m] for m in recent if m in cards and not cards[m].progress.complete), None)
+    board.continue_with = next((cards[m] for m in recent if m in cards and not cards[m].completed), None)
     board.pinned = [cards[m] for m in pinned if m in cards]
     board.company_pinned = [cards[m] for m in company if m in cards]
     board.updated = sorted((c for c in cards.values() if c.updated), key=lambda c: c.module.title)

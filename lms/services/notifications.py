@@ -10,17 +10,21 @@ never mails.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from lms.extensions import db
 from lms.jobs import enqueue, job
-from lms.models import EmailPreference, Notification, NotificationDedup, User
+from lms.models import EmailPreference, Notification, NotificationDedup, Tenant, User
 from lms.models.enums import EmailFrequency, NotificationType
 from lms.models.types import utcnow
-from lms.models.upserts import insert_or_ignore
+from lms.models.upserts import insert_or_ignore, insert_returning
 from lms.tenancy import current_tenant_id, tenant_context
+
+PAGE_SIZE = 20
 
 # Which EmailPreference toggle governs the email copy of each type.
 EMAIL_FAMILY: dict[NotificationType, str] = {
@@ -54,14 +58,19 @@ class Attachment:
     content_type: str
 
 
-def email_frequency(user_id: int, type_: NotificationType) -> EmailFrequency:
-    """How this user gets email copies of this type: OFF when its family toggle is off."""
-    preference = db.session.scalar(sa.select(EmailPreference).where(EmailPreference.user_id == user_id))
+def frequency_for(preference: EmailPreference | None, type_: NotificationType) -> EmailFrequency:
+    """The rule: no preference row means IMMEDIATE; a family toggle that is off means OFF."""
     if preference is None:
         return EmailFrequency.IMMEDIATE
     if not getattr(preference, EMAIL_FAMILY[type_]):
         return EmailFrequency.OFF
     return preference.frequency
+
+
+def email_frequency(user_id: int, type_: NotificationType) -> EmailFrequency:
+    """How this user gets email copies of this type in the current tenant."""
+    preference = db.session.scalar(sa.select(EmailPreference).where(EmailPreference.user_id == user_id))
+    return frequency_for(preference, type_)
 
 
 def notify(
@@ -97,12 +106,96 @@ def notify(
     return notification
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One notification a job wants to send; ``notify_many`` sends a list of them at once."""
+
+    user_id: int
+    type: NotificationType
+    title: str
+    message: str = ""
+    link: str | None = None
+    dedup_key: str | None = None
+
+
+def notify_many(planned: Sequence[Planned]) -> int:
+    """``notify`` for a whole tenant in a few set-based statements; returns how many were sent.
+
+    The dedup keys are inserted with ON CONFLICT DO NOTHING RETURNING, so only the keys
+    this call claimed become notifications: a job run twice, or two runs at once, send
+    each keyed notification once (the unique constraint decides, not a lookup). Email
+    copies follow each recipient's EmailPreference, read for the tenant in one query.
+    The caller commits; the IMMEDIATE emails go out after the commit.
+    """
+    tenant_id = current_tenant_id()
+    now = utcnow()
+    keyed = {item.dedup_key: item for item in planned if item.dedup_key is not None}
+    claimed: set[str] = set()
+    if keyed:
+        claimed = set(
+            insert_returning(
+                NotificationDedup,
+                [
+                    {
+                        "tenant_id": tenant_id,
+                        "user_id": item.user_id,
+                        "dedup_key": key,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for key, item in keyed.items()
+                ],
+                conflict=["tenant_id", "dedup_key"],
+                returning=NotificationDedup.dedup_key,
+            )
+        )
+    fresh = [item for item in planned if item.dedup_key is None or item.dedup_key in claimed]
+    if not fresh:
+        return 0
+    rows = db.session.execute(
+        sa.insert(Notification).returning(Notification.id, Notification.user_id, Notification.type),
+        [
+            {
+                "tenant_id": tenant_id,
+                "user_id": item.user_id,
+                "type": item.type,
+                "title": item.title,
+                "message": item.message,
+                "link": item.link,
+                "is_read": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for item in fresh
+        ],
+    ).all()
+    preferences = _preferences_of({user_id for _, user_id, _ in rows})
+    for notification_id, user_id, type_ in rows:
+        if frequency_for(preferences.get(user_id), type_) is EmailFrequency.IMMEDIATE:
+            enqueue(email_notification, tenant_id, notification_id)
+    return len(rows)
+
+
+def _preferences_of(user_ids: Iterable[int]) -> dict[int, EmailPreference]:
+    """The EmailPreference rows of these users in the current tenant, in one query.
+
+    A large set reads the tenant's rows instead of binding thousands of ids: either is
+    one statement, and a tenant has at most one row per member.
+    """
+    ids = set(user_ids)
+    query = sa.select(EmailPreference)
+    if len(ids) <= 500:
+        query = query.where(EmailPreference.user_id.in_(ids))
+    return {p.user_id: p for p in db.session.scalars(query) if p.user_id in ids}
+
+
 @job("email")
 def email_notification(tenant_id: int, notification_id: int, attachment: dict[str, str] | None = None) -> None:
     """Send the email copy of one notification, once: ``emailed_at`` is claimed by a guarded update."""
     from lms.jobs.mail import send_mail
 
     with tenant_context(tenant_id):
+        locale = db.session.scalar(sa.select(Tenant.locale).where(Tenant.id == tenant_id))
         claimed = db.session.execute(
             sa.update(Notification)
             .where(Notification.id == notification_id, Notification.emailed_at.is_(None))
@@ -113,16 +206,65 @@ def email_notification(tenant_id: int, notification_id: int, attachment: dict[st
             return
         notification = db.session.get(Notification, notification_id)
         user = db.session.get(User, notification.user_id)
-        send_mail(
-            user.email,
-            notification.title,
-            "notification",
-            notification=notification,
-            attachments=[attachment] if attachment else None,
-        )
+        with force_locale(locale):
+            send_mail(
+                user.email,
+                notification.title,
+                "notification",
+                notification=notification,
+                attachments=[attachment] if attachment else None,
+            )
 
 
 def unread_count(user_id: int) -> int:
+    """The number on the bell of every page: one query."""
     return db.session.scalar(
         sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user_id, ~Notification.is_read)
     )
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[Notification]
+    page: int
+    has_next: bool
+
+
+def page_of(user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> NotificationPage:
+    """One page of the user's notifications in the current tenant, newest first (one query)."""
+    page = max(page, 1)
+    items = list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+    )
+    return NotificationPage(items[:per_page], page, len(items) > per_page)
+
+
+def mark_read(user_id: int, notification_id: int) -> bool:
+    """Mark one of the user's own notifications read; False when it is not theirs (or not here).
+
+    Marking a read notification again is harmless; its first ``read_at`` is kept.
+    """
+    return bool(
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notification_id, Notification.user_id == user_id)
+            .values(is_read=True, read_at=sa.func.coalesce(Notification.read_at, utcnow()))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
+
+
+def mark_all_read(user_id: int) -> int:
+    """Mark every unread notification of the user in the current tenant read; how many were."""
+    return db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, ~Notification.is_read)
+        .values(is_read=True, read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount

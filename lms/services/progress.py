@@ -18,6 +18,7 @@ from lms.models import Module, ModulePrerequisite, Section, SectionCompletion, U
 from lms.models.enums import ModuleStatus
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore, insert_or_update
+from lms.services import completion
 
 
 class ModuleLocked(LmsError):
@@ -83,25 +84,29 @@ def prerequisite_links(module_ids: Iterable[int]) -> list[tuple[int, Module]]:
     ]
 
 
-def missing_from(links: list[tuple[int, Module]], progress: dict[int, Progress]) -> dict[int, list[Module]]:
-    """Per dependent module, its prerequisites not completed, given the learner's progress."""
+def missing_from(links: list[tuple[int, Module]], completed: set[int]) -> dict[int, list[Module]]:
+    """Per dependent module, its prerequisites not among the learner's ``completed`` modules."""
     missing: dict[int, list[Module]] = {}
     for dependent_id, prerequisite in links:
-        if not progress[prerequisite.id].complete:
+        if prerequisite.id not in completed:
             missing.setdefault(dependent_id, []).append(prerequisite)
     return missing
 
 
 def missing_prerequisites(user_id: int, module_ids: Iterable[int]) -> dict[int, list[Module]]:
-    """For each module, the prerequisite modules the learner has not completed (two queries)."""
+    """For each module, the prerequisite modules the learner has not completed (one or two queries).
+
+    Completed means by the completion rule (``services.completion``), not sections alone.
+    """
     links = prerequisite_links(module_ids)
-    return missing_from(links, progress_of(user_id, [module.id for _, module in links]))
+    return missing_from(links, completion.completed_module_ids(user_id, [module.id for _, module in links]))
 
 
 def complete_section(user_id: int, section: Section) -> bool:
     """Mark a section complete; a second call does nothing. True when this call marked it.
 
     The caller has checked that the module is published and not locked for the learner.
+    The completion rule then decides whether the module is completed (and certified).
     """
     inserted = insert_or_ignore(
         SectionCompletion,
@@ -116,9 +121,8 @@ def complete_section(user_id: int, section: Section) -> bool:
         },
         conflict=["user_id", "section_id"],
     )
-    if inserted and progress_of(user_id, [section.module_id])[section.module_id].complete:
-        module = db.session.get(Module, section.module_id)
-        acknowledge_version(user_id, module)
+    if inserted:
+        completion.record_progress(user_id, section.module_id)
     return inserted
 
 

@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
+    Certificate,
     Module,
     ModuleChangeLog,
     ModuleSelfAssessment,
+    Quiz,
+    QuizQuestion,
     Section,
     SectionCompletion,
     UserModuleLastAccess,
@@ -26,6 +29,8 @@ from lms.models import (
 )
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore, insert_or_update
+from lms.services.certificates import CertificateStatus, is_newest, status_of
+from lms.services.completion import renewable
 from lms.services.progress import Progress, missing_prerequisites
 
 
@@ -43,6 +48,22 @@ class ReaderPage:
     assessment: ModuleSelfAssessment | None
     pinned: bool
     changes: list[ModuleChangeLog] = field(default_factory=list)
+    has_quiz: bool = False  # a quiz with questions, which completing the module needs
+    certificate: Certificate | None = None  # the newest of the learner's chain, revoked or not
+
+    @property
+    def certificate_status(self) -> CertificateStatus | None:
+        return None if self.certificate is None else status_of(self.certificate, utcnow())
+
+    @property
+    def renewal_open(self) -> bool:
+        """Certified before, and a new completion would now earn a new certificate."""
+        return self.certificate is not None and renewable(self.certificate, utcnow())
+
+    @property
+    def may_start_renewal(self) -> bool:
+        """Without a quiz, renewing starts by clearing the sections (``completion.start_renewal``)."""
+        return self.renewal_open and not self.has_quiz and self.progress.complete
 
     @property
     def progress(self) -> Progress:
@@ -82,6 +103,7 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
             raise NotInModule(_l("That section is not part of this module."))
     else:
         current = next((s for s in sections if s.id not in done), sections[0] if sections else None)
+    newest = aliased(Certificate, name="newest")
     extras = db.session.execute(
         sa.select(
             sa.select(UserPinnedModule.id)
@@ -92,7 +114,24 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
             .where(UserModuleReview.user_id == user_id, UserModuleReview.module_id == module.id)
             .scalar_subquery()
             .label("seen"),
+            sa.select(QuizQuestion.id)
+            .join(Quiz, Quiz.id == QuizQuestion.quiz_id)
+            .where(Quiz.module_id == module.id)
+            .exists()
+            .label("quiz"),
+            newest,
         )
+        .select_from(Module)
+        .outerjoin(
+            newest,
+            sa.and_(
+                newest.module_id == Module.id,
+                newest.tenant_id == Module.tenant_id,
+                newest.user_id == user_id,
+                is_newest(newest),
+            ),
+        )
+        .where(Module.id == module.id)
     ).one()
     assessment = db.session.scalar(
         sa.select(ModuleSelfAssessment).where(
@@ -111,7 +150,18 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
     missing = missing_prerequisites(user_id, [module.id]).get(module.id, [])
     if not missing:
         _record_access(user_id, module)
-    return ReaderPage(module, sections, done, current, missing, assessment, bool(extras.pinned), changes)
+    return ReaderPage(
+        module,
+        sections,
+        done,
+        current,
+        missing,
+        assessment,
+        bool(extras.pinned),
+        changes,
+        bool(extras.quiz),
+        extras.newest,
+    )
 
 
 def _record_access(user_id: int, module: Module) -> None:

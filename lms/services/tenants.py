@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+import sqlalchemy as sa
+
 from lms.extensions import db
+from lms.jobs import enqueue
 from lms.models import Tenant
 from lms.models.enums import AuditAction, TenantPlan, TenantTheme
 from lms.services.audit import audit
 from lms.services.plans import check_plan_change
+from lms.tenancy import tenant_context, unscoped
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -40,3 +45,23 @@ def update_settings(
     db.session.flush()
     audit(AuditAction.TENANT_UPDATED, tenant, changes=changes)
     return changes
+
+
+def active_tenant_ids(reason: str) -> list[int]:
+    """The active companies a periodic job sweeps, one at a time (DESIGN.md: tenancy).
+
+    Read in a named ``unscoped`` block, as all cross-tenant work is, so the log says why.
+    """
+    with unscoped(reason):
+        return list(db.session.scalars(sa.select(Tenant.id).where(Tenant.is_active).order_by(Tenant.id)))
+
+
+def enqueue_per_tenant(func: Callable[..., Any], reason: str, *args: Any) -> None:
+    """A periodic sweep: queue ``func(tenant_id, *args)`` once per active company.
+
+    Each company's job is a transaction of its own, failing and retried alone; it is
+    queued inside that company's context, so it counts as the company's job (ops screen).
+    """
+    for tenant_id in active_tenant_ids(reason):
+        with tenant_context(tenant_id):
+            enqueue(func, tenant_id, *args)

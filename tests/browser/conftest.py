@@ -193,7 +193,7 @@ def artifacts() -> Path:
     """``tests/artifacts/`` (git-ignored), without the numbered screenshots of an earlier run."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("[0-9][0-9]-*.png"):
-        old.unlink()
+        old.unlink(missing_ok=True)
     return ARTIFACTS
 
 

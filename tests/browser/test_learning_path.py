@@ -51,8 +51,13 @@ class Journey:
         self.page.get_by_role("button", name="Sign out").click()
         self.expect_flash("You are signed out.")
 
+    def scripts_ready(self) -> None:
+        """The page's scripts have run: a dropdown clicked before Bootstrap's handlers exist stays shut."""
+        self.page.wait_for_load_state("load")
+
     def admin_menu(self, category: str, screen: str) -> None:
         """Open an admin screen the way a person does: the category in the top bar, then the screen."""
+        self.scripts_ready()
         menu = self.page.locator("#admin-navbar-collapse")
         menu.get_by_role("link", name=category, exact=True).click()
         menu.get_by_role("link", name=screen, exact=True).click()
@@ -62,6 +67,7 @@ class Journey:
 
         ``search`` is typed first (ajax boxes load their choices from what was typed).
         """
+        self.scripts_ready()
         self.page.locator(f"#s2id_{field}").click()
         if search:
             self.page.keyboard.type(search)
@@ -119,6 +125,7 @@ def _hr_creates_and_publishes_the_module(journey: Journey) -> None:
     journey.shot("modules-draft")
     row.get_by_title("Select record").check()
     page.once("dialog", lambda dialog: dialog.accept())
+    journey.scripts_ready()
     page.get_by_role("button", name="With selected").click()
     page.get_by_role("link", name="Publish", exact=True).click()
     journey.expect_flash("1 module changed.")

@@ -15,6 +15,8 @@ from lms.models import (
     Membership,
     Module,
     ModuleGroup,
+    Quiz,
+    QuizAttempt,
     QuizQuestion,
     Section,
     SectionCompletion,
@@ -133,3 +135,18 @@ def test_bulk_refuses_an_existing_slug_and_an_impossible_size(app_ctx: Flask) ->
         seed_bulk(BulkSize(slug="bulk", users=5, modules=1, sections_per_module=1, groups=1, completions=5))
     with pytest.raises(click.ClickException, match="more than users x sections"):
         seed_bulk(BulkSize(slug="other", users=5, modules=1, sections_per_module=1, groups=1, completions=6))
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_learners_have_passed_and_failed_quiz_attempts_scored_by_the_quiz_rules(
+    seeded: dict[str, Tenant], slug: str
+) -> None:
+    with tenant_context(seeded[slug].id):
+        attempts = db.session.execute(
+            sa.select(QuizAttempt.passed, QuizAttempt.score, QuizAttempt.failure_reason, Quiz.passing_score).join(
+                Quiz, Quiz.id == QuizAttempt.quiz_id
+            )
+        ).all()
+    outcomes = {("passed" if passed else reason or "failed") for passed, _, reason, _ in attempts}
+    assert outcomes == {"passed", "failed", "time_limit"}
+    assert all(passed == (reason is None and score >= passing) for passed, score, reason, passing in attempts)

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from lms.extensions import db
-from lms.models import Attachment, Module, ModulePrerequisite, Section
+from lms.models import Attachment, Certificate, Module, ModulePrerequisite, Notification, Section
 from lms.models.enums import ModuleStatus, TenantRole
 from lms.tenancy import unscoped
 from tests.sweep.world import ROLES, TenantWorld, World, build_world
@@ -30,7 +30,20 @@ ARG_MODELS: dict[str, tuple[type, object]] = {
         Attachment,
         Attachment.section_id.in_(sa.select(Section.id).where(Section.module_id.in_(_UNLOCKED))),
     ),
+    "notification_id": (Notification, sa.true()),
+    "certificate_id": (Certificate, Certificate.revoked_at.is_(None)),
 }
+# Arguments naming a row of one user: the sweep asks with the signed-in user's own row
+# (what they may use) and, in a test of its own, with another user's row of the same
+# tenant (a 404, as another tenant's row is). A role owning no such row (no certificate)
+# has no page to open there and is skipped.
+OWNED_BY: dict[str, sa.ColumnElement[int]] = {
+    "notification_id": Notification.user_id,
+    "certificate_id": Certificate.user_id,
+}
+# The POSTs a VIEWER may make, each changing only the viewer's own data: reading one's
+# notifications is not submitting, posting or earning XP (DESIGN.md: roles).
+VIEWER_MAY_POST = {"learner.notification_read", "learner.notifications_read_all"}
 
 
 @pytest.fixture
@@ -53,16 +66,35 @@ def _client_for(app: Flask, side: TenantWorld, role: TenantRole, *, with_tenant:
     return client
 
 
-def _row_id(app: Flask, argument: str, side: TenantWorld) -> int:
+def _user_id(side: TenantWorld, role: TenantRole) -> int:
+    return int(side.login_ids[role].partition(":")[0])
+
+
+def _row_id(
+    app: Flask, argument: str, side: TenantWorld, owner: int | None = None, *, others: bool = False
+) -> int | None:
+    """A row of the side's tenant; for a per-user argument, the ``owner``'s own (or, with ``others``, not theirs).
+
+    None when the owner has none of their own.
+    """
     model, condition = ARG_MODELS[argument]
+    if argument in OWNED_BY and owner is not None:
+        condition = sa.and_(condition, OWNED_BY[argument] != owner if others else OWNED_BY[argument] == owner)
     with app.app_context(), unscoped("sweep: a row of a tenant"):
-        return db.session.scalar(
+        row_id = db.session.scalar(
             sa.select(model.id).where(model.tenant_id == side.tenant_id, condition).order_by(model.id).limit(1)
         )
+    if row_id is None and argument in OWNED_BY and owner is not None and not others:
+        return None
+    assert row_id is not None, f"the world has no {argument} row for this request"
+    return row_id
 
 
-def _url(app: Flask, rule: Rule, side: TenantWorld) -> str:
-    values = {argument: _row_id(app, argument, side) for argument in rule.arguments}
+def _url(app: Flask, rule: Rule, side: TenantWorld, owner: int | None = None, *, others: bool = False) -> str | None:
+    """The rule's URL with rows of ``side``; None when ``owner`` owns no row the rule needs."""
+    values = {argument: _row_id(app, argument, side, owner, others=others) for argument in rule.arguments}
+    if None in values.values():
+        return None
     with app.test_request_context():
         return rule.build(values)[1]
 
@@ -102,7 +134,10 @@ def test_every_role_can_read_every_page_of_its_tenant(app: Flask, world: World, 
     for rule in learner_rules(app):
         if "GET" not in rule.methods:
             continue
-        response = client.get(_url(app, rule, world.acme))
+        url = _url(app, rule, world.acme, _user_id(world.acme, role))
+        if url is None:
+            continue
+        response = client.get(url)
         if response.status_code != 200:
             failures.append(f"GET {rule.rule}: {response.status_code}")
             continue
@@ -127,13 +162,45 @@ def test_the_other_tenants_rows_are_404(app: Flask, world: World) -> None:
     assert failures == []
 
 
+def test_another_users_rows_are_404(app: Flask, world: World) -> None:
+    client = _client_for(app, world.acme, TenantRole.EMPLOYEE)
+    employee = _user_id(world.acme, TenantRole.EMPLOYEE)
+    failures = []
+    for rule in learner_rules(app):
+        if not rule.arguments & set(OWNED_BY):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_url(app, rule, world.acme, employee, others=True), method=method)
+            if response.status_code != 404:
+                failures.append(f"{method} {rule.rule} with another user's ids: {response.status_code}")
+    assert failures == []
+
+
 def test_viewers_cannot_submit_anything(app: Flask, world: World) -> None:
     client = _client_for(app, world.acme, TenantRole.VIEWER)
+    viewer = _user_id(world.acme, TenantRole.VIEWER)
     failures = []
     for rule in learner_rules(app):
         if "POST" not in rule.methods:
             continue
-        response = client.post(_url(app, rule, world.acme))
-        if response.status_code != 403:
+        url = _url(app, rule, world.acme, viewer)
+        if url is None:
+            continue
+        response = client.post(url)
+        if rule.endpoint in VIEWER_MAY_POST:
+            if response.status_code >= 400:
+                failures.append(f"POST {rule.rule} as VIEWER (allowed): {response.status_code}")
+        elif response.status_code != 403:
             failures.append(f"POST {rule.rule} as VIEWER: {response.status_code}")
     assert failures == []
+
+
+def test_every_route_of_own_rows_is_opened_by_some_role(app: Flask, world: World) -> None:
+    """A route of per-user rows that no swept role owns would be skipped by every role above."""
+    unswept = [
+        rule.rule
+        for rule in learner_rules(app)
+        if rule.arguments & set(OWNED_BY)
+        and all(_url(app, rule, world.acme, _user_id(world.acme, role)) is None for role in ROLES)
+    ]
+    assert unswept == []

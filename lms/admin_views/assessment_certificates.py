@@ -1,0 +1,312 @@
+"""Assessment: progress overrides and certificates (issue 6, item 2).
+
+An override (OVERRIDE_PROGRESS) is history, never edited or deleted: a learner, a module,
+a required reason and whether it earns a certificate. Saving it is audited as
+PROGRESS_OVERRIDDEN, tells the learner (PROGRESS_OVERRIDE) and is progress like any
+other: ``completion.record_override`` evaluates the completion rule in the same
+transaction. Certificates are listed for VIEW_ALL_PROGRESS, filtered by status, module
+and learner; revoking (with a reason, audited), re-sending and regenerating the PDF need
+OVERRIDE_PROGRESS, and keep the code and issue date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
+from flask_admin.contrib.sqla import filters, tools
+from flask_admin.helpers import get_form_data, get_redirect_target, validate_form_on_submit
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.orm import Query, selectinload
+from werkzeug.wrappers import Response
+from wtforms import Form, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+
+from lms.admin_views import CATEGORIES
+from lms.admin_views.base import MemberLoader, TenantModelView, allowed
+from lms.admin_views.content import ModuleLoader
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import Certificate, Module, ProgressOverride, User
+from lms.models.enums import AuditAction, Permission
+from lms.models.types import utcnow
+from lms.services import certificates, completion
+
+
+class Required(DataRequired):
+    """``DataRequired`` (blank after stripping fails) with its lazy message as plain text, the only
+    kind of error Flask-Admin's form templates show."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        try:
+            super().__call__(form, field)
+        except StopValidation as stop:
+            raise StopValidation(str(stop)) from None
+
+
+_REASON_REQUIRED = _l("Give a reason.")
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ProgressOverrideView(TenantModelView):
+    """Mark a module completed for a learner, with a reason; optionally with a certificate."""
+
+    permission = Permission.OVERRIDE_PROGRESS
+    allow_edit = False
+    allow_delete = False
+    audit_actions: ClassVar = {
+        "create": AuditAction.PROGRESS_OVERRIDDEN,
+        "update": AuditAction.PROGRESS_OVERRIDDEN,
+        "delete": AuditAction.RECORD_DELETED,
+    }
+    column_list = (
+        "user.name",
+        "user.email",
+        "module.title",
+        "reason",
+        "allow_certificate",
+        "override_by",
+        "created_at",
+    )
+    column_details_list = column_list
+    column_labels: ClassVar = {
+        "user": _l("Learner"),
+        "user.name": _l("Learner"),
+        "user.email": _l("Email"),
+        "module": _l("Module"),
+        "module.title": _l("Module"),
+        "reason": _l("Reason"),
+        "allow_certificate": _l("Certificate"),
+        "override_by": _l("By"),
+        "created_at": _l("When"),
+    }
+    column_filters = ("module.title", "user.email", "allow_certificate")
+    column_sortable_list = ("created_at", "allow_certificate")
+    column_default_sort = ("created_at", True)
+    column_auto_select_related = False
+    form_columns = ("user", "module", "reason", "allow_certificate")
+    form_ajax_refs: ClassVar = {"user": MemberLoader("user"), "module": ModuleLoader("module", published_only=True)}
+    form_args: ClassVar = {
+        "user": {"validators": [InputRequired()]},
+        "module": {"validators": [InputRequired()]},
+        "reason": {
+            "filters": [_stripped],
+            "validators": [Required(message=_REASON_REQUIRED), Length(max=2000)],
+            "description": _l("Kept with the override and in the audit log."),
+        },
+        "allow_certificate": {
+            "description": _l("The module counts as completed and the learner gets a certificate."),
+        },
+    }
+
+    def get_query(self) -> Query[ProgressOverride]:
+        return (
+            super()
+            .get_query()
+            .options(
+                selectinload(ProgressOverride.user).load_only(User.email, User.name),
+                selectinload(ProgressOverride.module).load_only(Module.title),
+                selectinload(ProgressOverride.override_by).load_only(User.email, User.name),
+            )
+        )
+
+    def on_model_change(self, form: Any, model: ProgressOverride, is_created: bool) -> None:
+        model.override_by_id = current_user.id
+        super().on_model_change(form, model, is_created)
+        completed = completion.record_override(model)
+        if completed:
+            flash(_("The module is completed for this learner; the certificate is on its way."), "success")
+
+
+# --- Certificates -------------------------------------------------------------------------
+
+
+class StatusFilter(filters.BaseSQLAFilter):
+    """Valid / renewal due / expired / revoked, as ``certificates.status_clause`` says now."""
+
+    def __init__(self, name: Any) -> None:
+        super().__init__(
+            Certificate.id,
+            name,
+            options=[(status.value, label) for status, label in certificates.STATUS_LABELS.items()],
+        )
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        return query.filter(certificates.status_clause(utcnow()) == value)
+
+    def operation(self) -> Any:
+        return admin_lazy_gettext("equals")
+
+
+class RevokeForm(Form):
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[_stripped],
+        validators=[Required(message=_REASON_REQUIRED), Length(max=2000)],
+        description=_l("The learner's certificate stops being valid at once; the verification page says revoked."),
+    )
+
+
+def _status(view: Any, context: Any, model: Certificate, name: str) -> str:
+    renewed = g.get("renewed_certificates")
+    if renewed is None:
+        renewed = set(
+            db.session.scalars(
+                sa.select(Certificate.previous_certificate_id).where(Certificate.previous_certificate_id == model.id)
+            )
+        )
+    return str(certificates.STATUS_LABELS[certificates.status_of(model, utcnow(), renewed=model.id in renewed)])
+
+
+def _may_change() -> bool:
+    return allowed(Permission.OVERRIDE_PROGRESS)
+
+
+class CertificateView(TenantModelView):
+    """Every certificate of the company: list and details; revoke, re-send, regenerate."""
+
+    permission = Permission.VIEW_ALL_PROGRESS
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+    simple_list_pager = True
+    column_list = (
+        "user.name",
+        "user.email",
+        "module.title",
+        "status",
+        "unique_code",
+        "completed_at",
+        "issued_at",
+        "expires_at",
+        "revoked_at",
+    )
+    column_details_list = (*column_list, "revoked_reason", "module_version", "previous_certificate")
+    column_labels: ClassVar = {
+        "user.name": _l("Learner"),
+        "user.email": _l("Email"),
+        "module.title": _l("Module"),
+        "status": _l("Status"),
+        "unique_code": _l("Code"),
+        "completed_at": _l("Completed"),
+        "issued_at": _l("Issued"),
+        "expires_at": _l("Valid until"),
+        "revoked_at": _l("Revoked"),
+        "revoked_reason": _l("Reason for revoking"),
+        "module_version": _l("Module version"),
+        "previous_certificate": _l("Renews"),
+    }
+    column_formatters: ClassVar = {"status": _status}
+    column_formatters_detail: ClassVar = column_formatters
+    column_filters = (StatusFilter(_l("Status")), "module.title", "user.email", "unique_code")
+    column_sortable_list = ("completed_at", "issued_at", "expires_at", "revoked_at")
+    column_default_sort = ("issued_at", True)
+    column_auto_select_related = False
+    column_extra_row_actions: ClassVar = [
+        EndpointLinkRowAction("fa fa-ban", ".revoke_view", title=_l("Revoke")),
+    ]
+
+    def get_query(self) -> Query[Certificate]:
+        return (
+            super()
+            .get_query()
+            .options(
+                selectinload(Certificate.user).load_only(User.email, User.name),
+                selectinload(Certificate.module).load_only(Module.title),
+            )
+        )
+
+    def get_list(self, *args: Any, **kwargs: Any) -> tuple[int | None, list[Certificate]]:
+        """The page's rows, and which of them were renewed (one query), for their status."""
+        count, rows = super().get_list(*args, **kwargs)
+        ids = [row.id for row in rows]
+        g.renewed_certificates = set(
+            db.session.scalars(
+                sa.select(Certificate.previous_certificate_id).where(Certificate.previous_certificate_id.in_(ids))
+            )
+        )
+        return count, rows
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name in ("resend", "regenerate"):
+            return _may_change()
+        return super().is_action_allowed(name)
+
+    @action("resend", _l("Send again"), _l("Email the selected certificates to their holders again?"))
+    def action_resend(self, ids: Sequence[str]) -> None:
+        count = self._each(ids, certificates.resend)
+        if count is not None:
+            flash(
+                ngettext("%(num)d certificate is sent again.", "%(num)d certificates are sent again.", count), "success"
+            )
+
+    @action("regenerate", _l("Regenerate PDF"), _l("Render the PDF of the selected certificates again?"))
+    def action_regenerate(self, ids: Sequence[str]) -> None:
+        count = self._each(ids, certificates.regenerate)
+        if count is not None:
+            flash(
+                ngettext("%(num)d PDF is being regenerated.", "%(num)d PDFs are being regenerated.", count), "success"
+            )
+
+    def _each(self, ids: Sequence[str], change: Callable[[Certificate], None]) -> int | None:
+        """All or nothing: one refusal (a revoked certificate cannot be sent) is flashed and changes nothing."""
+        if not _may_change():
+            abort(403)
+        chosen = tools.get_query_for_ids(self.get_query(), Certificate, ids).all()
+        try:
+            for certificate in chosen:
+                change(certificate)
+        except LmsError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return None
+        db.session.commit()
+        return len(chosen)
+
+    @expose("/revoke/", methods=("GET", "POST"))
+    def revoke_view(self) -> Response | str | tuple[str, int]:
+        """Revoke one certificate with a reason; the row, its code and its PDF stay as history."""
+        if not _may_change():
+            abort(403)
+        pk = request.args.get("id", "")
+        if not pk.isdigit():
+            abort(404)
+        certificate = self.get_one(pk)
+        form = RevokeForm(get_form_data())
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        if validate_form_on_submit(form):
+            try:
+                certificates.revoke(certificate, form.reason.data)
+            except LmsError as error:
+                db.session.rollback()
+                form.reason.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(_("Certificate %(code)s is revoked.", code=certificate.unique_code), "success")
+                return redirect(return_url)
+        status = 400 if form.errors else 200
+        return self.render(
+            "admin/assessment/revoke_certificate.html", certificate=certificate, form=form, return_url=return_url
+        ), status
+
+
+def views() -> list[TenantModelView]:
+    category = CATEGORIES["assessment"]
+    return [
+        ProgressOverrideView(
+            ProgressOverride, name=_l("Progress overrides"), category=category, endpoint="progress_overrides"
+        ),
+        CertificateView(Certificate, name=_l("Certificates"), category=category, endpoint="certificates"),
+    ]

@@ -1,0 +1,60 @@
+"""The learner's certificates: the list, the PDF download, and starting a renewal.
+
+A certificate is its holder's alone: another learner's (or another company's) is a 404,
+as is a PDF the certificate job has not rendered yet.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lms.error_pages import render_error
+from lms.extensions import db
+from lms.learner import bp
+from lms.learner.forms import EmptyForm
+from lms.permissions import submit_required
+from lms.services import certificates, completion, progress
+
+
+@bp.get("/certificates")
+def certificates_page() -> str:
+    return render_template(
+        "learner/certificates.html", held=certificates.held_by(current_user.id), labels=certificates.STATUS_LABELS
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>/pdf")
+def certificate_pdf(certificate_id: int) -> Response:
+    certificate = certificates.owned(current_user.id, certificate_id)
+    data = certificates.pdf_of(certificate) if certificate is not None else None
+    if data is None:
+        abort(404)
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=certificates.file_name(certificate),
+    )
+
+
+@bp.post("/modules/<int:module_id>/renew")
+@submit_required
+def start_renewal(module_id: int) -> Response | tuple[str, int]:
+    """Retake a module without a quiz: its sections are to be confirmed again (``completion.start_renewal``)."""
+    module = progress.published_module(module_id)
+    if module is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        completion.start_renewal(current_user.id, module)
+    except completion.NotRenewable as error:
+        return render_error(409, str(error))
+    db.session.commit()
+    flash(_("Confirm each section again to renew your certificate."), "info")
+    return redirect(url_for("learner.module_page", module_id=module.id))

@@ -1,0 +1,314 @@
+"""Certificates: the PDF, the code, revoking, re-sending, verification and expiry notices (issue 6)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pypdf
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from lms.extensions import db
+from lms.models import AuditLog, Certificate, Module, Notification, NotificationDedup, Tenant, User
+from lms.models.enums import AuditAction, NotificationType, TenantRole
+from lms.models.types import utcnow
+from lms.services import certificates, compliance
+from lms.services.certificates import CertificateError, CertificateStatus
+from lms.storage import get_storage
+from lms.tenancy import tenant_context
+from tests.factories import TwoTenants, make_module, make_user, two_tenants
+from tests.smtp import smtp_server
+
+
+@pytest.fixture
+def world(app_ctx: Flask) -> TwoTenants:
+    return two_tenants()
+
+
+def _certificate(
+    module: Module, user: User, *, completed_days_ago: int = 0, previous: Certificate | None = None
+) -> Certificate:
+    with tenant_context(module.tenant_id):
+        completed = utcnow() - timedelta(days=completed_days_ago)
+        certificate = certificates.claim(user.id, module, completed_at=completed, previous=previous)
+        db.session.flush()
+    return certificate
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _issue(certificate: Certificate, **kwargs: bool) -> None:
+    with tenant_context(certificate.tenant_id):
+        certificates.issue(certificate.id, **kwargs)
+        db.session.flush()
+
+
+def test_codes_are_random_long_and_readable() -> None:
+    codes = {certificates.new_code() for _ in range(1000)}
+
+    assert len(codes) == 1000
+    assert all(len(code) == 16 and code.isalnum() and code.isupper() for code in codes)
+    assert certificates.CODE_BYTES * 8 >= 60
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "end"),
+    [
+        (datetime(2025, 1, 31, tzinfo=UTC), 1, datetime(2025, 2, 28, tzinfo=UTC)),
+        (datetime(2024, 1, 31, tzinfo=UTC), 1, datetime(2024, 2, 29, tzinfo=UTC)),
+        (datetime(2025, 11, 15, tzinfo=UTC), 12, datetime(2026, 11, 15, tzinfo=UTC)),
+        (datetime(2025, 12, 1, tzinfo=UTC), 2, datetime(2026, 2, 1, tzinfo=UTC)),
+        (datetime(2026, 3, 1, tzinfo=UTC), -12, datetime(2025, 3, 1, tzinfo=UTC)),
+    ],
+)
+def test_validity_months_count_calendar_months(start: datetime, months: int, end: datetime) -> None:
+    assert certificates.add_months(start, months) == end
+
+
+def test_the_pdf_names_the_holder_the_module_the_company_and_the_code(world: TwoTenants) -> None:
+    bor = make_user("ziga@globex.test", (world.globex, TenantRole.EMPLOYEE), name="Žiga Čančar Šušteršič")
+    module = make_module(world.globex, "Varnost pri delu: čšž")
+    with tenant_context(world.globex.id):
+        module.validity_months = 12
+    certificate = _certificate(module, bor)
+
+    _issue(certificate)
+
+    text = _text(get_storage().read(certificate.pdf_path))
+    assert "Žiga Čančar Šušteršič" in text
+    assert "Varnost pri delu: čšž" in text
+    assert world.globex.name in text
+    assert certificate.unique_code in text
+    assert f"http://lms.test/verify/{certificate.unique_code}" in text
+    assert str(certificate.expires_at.year) in text
+    assert certificate.pdf_path == f"tenants/{world.globex.id}/certificates/{certificate.unique_code}.pdf"
+
+
+def test_a_certificate_without_validity_says_it_does_not_expire(world: TwoTenants) -> None:
+    certificate = _certificate(make_module(world.acme, "Welcome"), world.ana)
+
+    _issue(certificate)
+
+    assert "Does not expire" in _text(get_storage().read(certificate.pdf_path))
+
+
+def test_issuing_twice_stores_one_pdf_and_notifies_once(world: TwoTenants) -> None:
+    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+
+    _issue(certificate)
+    first = get_storage().read(certificate.pdf_path)
+    _issue(certificate)
+
+    assert get_storage().read(certificate.pdf_path) == first
+    with tenant_context(world.acme.id):
+        notifications = db.session.scalars(sa.select(Notification)).all()
+    assert [(n.type, n.user_id) for n in notifications] == [(NotificationType.CERTIFICATE_ISSUED, world.ana.id)]
+    assert certificate.unique_code in notifications[0].message
+
+
+def test_revoking_keeps_the_code_and_issue_date_and_is_audited(world: TwoTenants) -> None:
+    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    code, issued = certificate.unique_code, certificate.issued_at
+
+    with tenant_context(world.acme.id):
+        certificates.revoke(certificate, "  Completed by a colleague.  ")
+        db.session.flush()
+        audit = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == AuditAction.CERTIFICATE_REVOKED)).one()
+
+    assert (certificate.unique_code, certificate.issued_at) == (code, issued)
+    assert certificate.revoked_reason == "Completed by a colleague."
+    assert certificate.revoked_at is not None
+    assert audit.entity_id == str(certificate.id)
+    assert audit.details["reason"] == "Completed by a colleague."
+
+
+def test_revoking_needs_a_reason_and_happens_once(world: TwoTenants) -> None:
+    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+
+    with tenant_context(world.acme.id):
+        with pytest.raises(CertificateError, match="reason"):
+            certificates.revoke(certificate, "   ")
+        assert certificate.revoked_at is None
+        certificates.revoke(certificate, "Mistake")
+        with pytest.raises(CertificateError, match="already revoked"):
+            certificates.revoke(certificate, "Again")
+        assert certificate.revoked_reason == "Mistake"
+
+
+def test_resending_emails_the_same_certificate_again(
+    app_ctx: Flask, world: TwoTenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    _issue(certificate)
+    code, issued, stored = certificate.unique_code, certificate.issued_at, get_storage().read(certificate.pdf_path)
+    certificate_id = certificate.id
+    db.session.commit()  # the first email (the notification's) goes out here, before the server listens
+
+    with smtp_server() as (inbox, port):
+        monkeypatch.setitem(app_ctx.config, "SMTP_HOST", "127.0.0.1")
+        monkeypatch.setitem(app_ctx.config, "SMTP_PORT", port)
+        monkeypatch.setitem(app_ctx.config, "SMTP_STARTTLS", False)
+        with tenant_context(world.acme.id):
+            certificates.resend(db.session.get(Certificate, certificate_id))
+        db.session.commit()
+
+    (message,) = inbox.messages
+    assert message["To"] == "ana@acme.test"
+    (attachment,) = [part for part in message.walk() if part.get_content_disposition() == "attachment"]
+    assert attachment.get_filename() == f"certificate-{code}.pdf"
+    assert attachment.get_payload(decode=True) == stored
+    with tenant_context(world.acme.id):
+        again = db.session.get(Certificate, certificate_id)
+        assert (again.unique_code, again.issued_at) == (code, issued)
+
+
+def test_a_revoked_certificate_cannot_be_resent(world: TwoTenants) -> None:
+    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    with tenant_context(world.acme.id):
+        certificates.revoke(certificate, "Mistake")
+        with pytest.raises(CertificateError):
+            certificates.resend(certificate)
+
+
+def test_regenerating_renders_again_with_the_same_code_and_issue_date(world: TwoTenants) -> None:
+    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    _issue(certificate)
+    code, issued, path = certificate.unique_code, certificate.issued_at, certificate.pdf_path
+    world.ana.name = "Ana Novak"
+
+    _issue(certificate, regenerate=True)
+
+    assert (certificate.unique_code, certificate.issued_at, certificate.pdf_path) == (code, issued, path)
+    assert "Ana Novak" in _text(get_storage().read(path))
+    with tenant_context(world.acme.id):
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1
+
+
+# --- Verification --------------------------------------------------------------------------
+
+
+def test_verification_tells_valid_expired_and_revoked(world: TwoTenants) -> None:
+    module = make_module(world.acme, "Forklift")
+    with tenant_context(world.acme.id):
+        module.validity_months = 12
+    fresh = _certificate(module, world.ana)
+    expired = _certificate(module, world.ana, completed_days_ago=400, previous=fresh)
+    due = _certificate(make_module(world.acme, "First aid"), world.ana, completed_days_ago=0)
+    with tenant_context(world.acme.id):
+        due.expires_at = utcnow() + timedelta(days=5)
+        revoked = _certificate(make_module(world.acme, "Ladders"), world.ana)
+        certificates.revoke(revoked, "Mistake")
+        db.session.flush()
+
+    assert certificates.verify(fresh.unique_code).status is CertificateStatus.VALID
+    assert certificates.verify(expired.unique_code).status is CertificateStatus.EXPIRED
+    assert certificates.verify(due.unique_code).status is CertificateStatus.VALID, "renewal due is still valid"
+    assert certificates.verify(revoked.unique_code.lower()).status is CertificateStatus.REVOKED
+    assert certificates.verify(fresh.unique_code).module_title == "Forklift"
+
+
+def test_an_unknown_or_malformed_code_verifies_nothing(world: TwoTenants) -> None:
+    _certificate(make_module(world.acme, "Safety"), world.ana)
+
+    assert certificates.verify("AAAAAAAAAAAAAAAA") is None
+    assert certificates.verify("' OR 1=1 --") is None
+    assert certificates.verify("") is None
+
+
+# --- Expiry notices ------------------------------------------------------------------------
+
+
+def _notices(tenant: Tenant) -> list[tuple[NotificationType, int]]:
+    with tenant_context(tenant.id):
+        return [
+            (n.type, n.user_id)
+            for n in db.session.scalars(
+                sa.select(Notification)
+                .where(Notification.type.in_([NotificationType.MODULE_EXPIRING, NotificationType.MODULE_EXPIRED]))
+                .order_by(Notification.id)
+            )
+        ]
+
+
+def _send(tenant: Tenant, now: datetime | None = None) -> int:
+    with tenant_context(tenant.id):
+        sent = compliance.send_expiry_notices(tenant, now)
+        db.session.flush()
+    return sent
+
+
+def _expiring_module(world: TwoTenants) -> Module:
+    module = make_module(world.acme, "Forklift")
+    with tenant_context(world.acme.id):
+        module.validity_months = 12
+    return module
+
+
+def test_the_renewal_window_and_the_expiry_each_notify_once(world: TwoTenants) -> None:
+    module = _expiring_module(world)
+    certificate = _certificate(module, world.ana, completed_days_ago=340)  # expires in about 25 days
+
+    assert _send(world.acme) == 1
+    assert _send(world.acme) == 0, "the same day again: nothing new"
+    assert _notices(world.acme) == [(NotificationType.MODULE_EXPIRING, world.ana.id)]
+
+    after_expiry = certificate.expires_at + timedelta(hours=1)
+    assert _send(world.acme, after_expiry) == 1
+    assert _send(world.acme, after_expiry) == 0
+    assert _notices(world.acme) == [
+        (NotificationType.MODULE_EXPIRING, world.ana.id),
+        (NotificationType.MODULE_EXPIRED, world.ana.id),
+    ]
+
+
+def test_a_sweep_that_missed_the_window_sends_only_expired(world: TwoTenants) -> None:
+    _certificate(_expiring_module(world), world.ana, completed_days_ago=400)
+
+    _send(world.acme)
+
+    assert _notices(world.acme) == [(NotificationType.MODULE_EXPIRED, world.ana.id)]
+
+
+def test_no_notice_for_certificates_far_from_expiry_renewed_revoked_or_never_expiring(world: TwoTenants) -> None:
+    module = _expiring_module(world)
+    _certificate(module, world.ana, completed_days_ago=100)
+    carol = make_user("carol@acme.test", (world.acme, TenantRole.EMPLOYEE))
+    old = _certificate(module, carol, completed_days_ago=350)
+    _certificate(module, carol, previous=old)
+    dan = make_user("dan@acme.test", (world.acme, TenantRole.EMPLOYEE))
+    revoked = _certificate(module, dan, completed_days_ago=350)
+    with tenant_context(world.acme.id):
+        certificates.revoke(revoked, "Mistake")
+    _certificate(make_module(world.acme, "Welcome"), dan, completed_days_ago=1000)
+
+    assert _send(world.acme) == 0
+    assert _notices(world.acme) == []
+
+
+def test_notices_stay_in_their_company(world: TwoTenants) -> None:
+    _certificate(_expiring_module(world), world.ana, completed_days_ago=340)
+
+    assert _send(world.globex) == 0
+    assert _send(world.acme) == 1
+    with tenant_context(world.globex.id):
+        assert db.session.scalars(sa.select(NotificationDedup)).all() == []
+
+
+def test_a_company_costs_the_same_queries_for_many_learners(
+    app_ctx: Flask, world: TwoTenants, count_queries: list[str]
+) -> None:
+    module = _expiring_module(world)
+    counts = []
+    for batch in (3, 30):
+        for n in range(batch):
+            learner = make_user(f"l{batch}-{n}@acme.test", (world.acme, TenantRole.EMPLOYEE))
+            _certificate(module, learner, completed_days_ago=340)
+        db.session.flush()
+        count_queries.clear()
+        assert _send(world.acme) == batch
+        counts.append(len(count_queries))
+    assert counts[0] == counts[1], counts
