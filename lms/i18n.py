@@ -8,7 +8,7 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from lms.models.enums import Difficulty, ModuleStatus, TenantRole
+from lms.models.enums import Difficulty, ModuleStatus, QuestionType, SectionType, TenantRole, VideoSourceType
 
 
 def select_locale() -> str:
@@ -50,6 +50,17 @@ def _labels() -> dict[enum.Enum, LazyString]:
         ModuleStatus.DRAFT: _l("Draft"),
         ModuleStatus.PUBLISHED: _l("Published"),
         ModuleStatus.ARCHIVED: _l("Archived"),
+        SectionType.TEXT: _l("Text"),
+        SectionType.VIDEO: _l("Video"),
+        SectionType.ATTACHMENT: _l("Attachments"),
+        SectionType.MIXED: _l("Mixed"),
+        VideoSourceType.YOUTUBE_VIMEO_URL: _l("YouTube or Vimeo link"),
+        VideoSourceType.UPLOAD: _l("Uploaded video"),
+        VideoSourceType.CLOUDFLARE_STREAM: _l("Cloudflare Stream id"),
+        VideoSourceType.TARGETVIDEO: _l("TargetVideo id"),
+        QuestionType.SINGLE_CHOICE: _l("Single choice"),
+        QuestionType.MULTIPLE_CHOICE: _l("Multiple choice"),
+        QuestionType.TRUE_FALSE: _l("True / false"),
     }
 
 

@@ -21,26 +21,14 @@ from wtforms import BooleanField, Form, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import TenantAjaxLoader, TenantModelView, prefill
-from lms.admin_views.content import (
-    ContentModelView,
-    ModuleLoader,
-    _enum_choices,
-    _enum_coerce,
-    _label_of,
-    unique_together,
-)
+from lms.admin_views.base import TenantAjaxLoader, TenantModelView, enum_choices, enum_coerce, label_formatter, prefill
+from lms.admin_views.content import ContentModelView, ModuleLoader, unique_together
 from lms.admin_views.people import time_filters
 from lms.extensions import db
 from lms.models import Module, Quiz, QuizAttempt, QuizQuestion, User
 from lms.models.enums import AuditAction, Permission, QuestionType
 from lms.services import quizzes
 
-QUESTION_TYPE_LABELS = {
-    QuestionType.SINGLE_CHOICE: _l("Single choice"),
-    QuestionType.MULTIPLE_CHOICE: _l("Multiple choice"),
-    QuestionType.TRUE_FALSE: _l("True / false"),
-}
 QUIZ_AUDIT: dict[str, AuditAction] = dict.fromkeys(("create", "update", "delete"), AuditAction.QUIZ_UPDATED)
 
 
@@ -165,14 +153,14 @@ class QuestionView(ContentModelView):
         "points": _l("Points"),
         "options": _l("Options"),
     }
-    column_formatters: ClassVar = {"type": _label_of(QUESTION_TYPE_LABELS), "options": _options}
+    column_formatters: ClassVar = {"type": label_formatter, "options": _options}
     column_formatters_detail: ClassVar = column_formatters
 
     form_columns = ("quiz", "type", "text", "points", "sort_order", "options")
-    form_choices: ClassVar = {"type": _enum_choices(QUESTION_TYPE_LABELS)}
+    form_choices: ClassVar = {"type": enum_choices(QuestionType)}
     form_ajax_refs: ClassVar = {"quiz": QuizLoader("quiz")}
     form_args: ClassVar = {
-        "type": {"coerce": _enum_coerce(QuestionType)},
+        "type": {"coerce": enum_coerce(QuestionType)},
         "text": {"validators": [InputRequired()]},
         "points": {
             "validators": [InputRequired(), NumberRange(min=1, message=_l("A question is worth at least 1 point."))],

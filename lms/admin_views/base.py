@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -31,6 +32,7 @@ from werkzeug.wrappers import Response
 
 from lms.errors import LmsError
 from lms.extensions import db
+from lms.i18n import LABELS, label
 from lms.models import Membership, User
 from lms.models.enums import AuditAction, Permission, TenantRole
 from lms.permissions import is_platform_staff
@@ -77,6 +79,31 @@ def changed_fields(model: Any, created: bool) -> dict[str, Any]:
                 continue
             changes[attr.key] = value
     return changes
+
+
+def enum_choices(enum_cls: type[enum.Enum]) -> list[tuple[str, Any]]:
+    """Select choices of an enum: member names as values, translated labels (``lms.i18n.LABELS``)."""
+    return [(member.name, LABELS[member]) for member in enum_cls]
+
+
+def enum_coerce(enum_cls: type[enum.Enum]) -> Callable[[Any], Any]:
+    """Form values are member names; the model and the services get members."""
+
+    def coerce(value: Any) -> Any:
+        if value is None or isinstance(value, enum_cls):
+            return value
+        try:
+            return enum_cls[value]
+        except KeyError:
+            raise ValueError(value) from None
+
+    return coerce
+
+
+def label_formatter(view: Any, context: Any, model: Any, name: str) -> Any:
+    """A list/detail column showing an enum's translated label."""
+    value = getattr(model, name)
+    return label(value) if isinstance(value, enum.Enum) else value
 
 
 def prefill(form: Any, field: str, model: type, argument: str) -> None:

@@ -8,7 +8,6 @@ module) only the modules the user created or mentors — other modules are 404s.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -34,7 +33,15 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import MemberLoader, TenantAjaxLoader, TenantModelView, prefill
+from lms.admin_views.base import (
+    MemberLoader,
+    TenantAjaxLoader,
+    TenantModelView,
+    enum_choices,
+    enum_coerce,
+    label_formatter,
+    prefill,
+)
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
@@ -62,29 +69,6 @@ from lms.models.enums import (
 )
 from lms.services import content, uploads
 
-DIFFICULTY_LABELS = {
-    Difficulty.BEGINNER: _l("Beginner"),
-    Difficulty.INTERMEDIATE: _l("Intermediate"),
-    Difficulty.ADVANCED: _l("Advanced"),
-}
-STATUS_LABELS = {
-    ModuleStatus.DRAFT: _l("Draft"),
-    ModuleStatus.PUBLISHED: _l("Published"),
-    ModuleStatus.ARCHIVED: _l("Archived"),
-}
-SECTION_TYPE_LABELS = {
-    SectionType.TEXT: _l("Text"),
-    SectionType.VIDEO: _l("Video"),
-    SectionType.ATTACHMENT: _l("Attachments"),
-    SectionType.MIXED: _l("Mixed"),
-}
-VIDEO_SOURCE_LABELS = {
-    VideoSourceType.YOUTUBE_VIMEO_URL: _l("YouTube or Vimeo link"),
-    VideoSourceType.UPLOAD: _l("Uploaded video"),
-    VideoSourceType.CLOUDFLARE_STREAM: _l("Cloudflare Stream id"),
-    VideoSourceType.TARGETVIDEO: _l("TargetVideo id"),
-}
-
 
 def manages_modules(role: TenantRole | None, permissions: frozenset[Permission]) -> bool:
     """The rule of the module and section screens: all modules, or one's own (DESIGN.md: roles)."""
@@ -104,28 +88,6 @@ def _id_or_404(values: Any) -> str:
 
 
 # --- Form plumbing -------------------------------------------------------------------------
-
-
-def _enum_choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
-    return [(member.name, label) for member, label in labels.items()]
-
-
-def _enum_coerce(enum_cls: type[enum.Enum]) -> Callable[[Any], Any]:
-    """Form values are member names; the model and the services get members."""
-
-    def coerce(value: Any) -> Any:
-        if value is None or isinstance(value, enum_cls):
-            return value
-        try:
-            return enum_cls[value]
-        except KeyError:
-            raise ValueError(value) from None
-
-    return coerce
-
-
-def _label_of(labels: dict[Any, Any]) -> Callable[..., Any]:
-    return lambda view, context, model, name: labels.get(getattr(model, name), getattr(model, name))
 
 
 class ServiceForm(BaseForm):
@@ -343,7 +305,7 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         "cover_upload": _l("Cover image"),
         "remove_cover": _l("Remove the cover image"),
     }
-    column_formatters: ClassVar = {"status": _label_of(STATUS_LABELS), "difficulty": _label_of(DIFFICULTY_LABELS)}
+    column_formatters: ClassVar = {"status": label_formatter, "difficulty": label_formatter}
     column_formatters_detail: ClassVar = column_formatters
     column_extra_row_actions: ClassVar = [
         EndpointLinkRowAction("fa fa-list", "sections.index_view", title=_l("Sections"), id_arg="module_id"),
@@ -363,9 +325,9 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         "cover_upload",
         "remove_cover",
     )
-    form_choices: ClassVar = {"difficulty": _enum_choices(DIFFICULTY_LABELS)}
+    form_choices: ClassVar = {"difficulty": enum_choices(Difficulty)}
     form_args: ClassVar = {
-        "difficulty": {"coerce": _enum_coerce(Difficulty)},
+        "difficulty": {"coerce": enum_coerce(Difficulty)},
         "category": {
             "query_factory": lambda: db.session.scalars(
                 sa.select(ModuleCategory).order_by(ModuleCategory.sort_order, ModuleCategory.name)
@@ -523,8 +485,8 @@ class SectionView(OwnModulesMixin, ContentModelView):
     }
     column_formatters: ClassVar = {
         "sort_order": lambda view, context, model, name: model.sort_order + 1,
-        "type": _label_of(SECTION_TYPE_LABELS),
-        "video_source_type": _label_of(VIDEO_SOURCE_LABELS),
+        "type": label_formatter,
+        "video_source_type": label_formatter,
     }
     column_formatters_detail: ClassVar = column_formatters
 
@@ -542,12 +504,12 @@ class SectionView(OwnModulesMixin, ContentModelView):
         "remove_attachments",
     )
     form_choices: ClassVar = {
-        "type": _enum_choices(SECTION_TYPE_LABELS),
-        "video_source_type": _enum_choices(VIDEO_SOURCE_LABELS),
+        "type": enum_choices(SectionType),
+        "video_source_type": enum_choices(VideoSourceType),
     }
     form_args: ClassVar = {
-        "type": {"coerce": _enum_coerce(SectionType)},
-        "video_source_type": {"coerce": _enum_coerce(VideoSourceType)},
+        "type": {"coerce": enum_coerce(SectionType)},
+        "video_source_type": {"coerce": enum_coerce(VideoSourceType)},
         "content": {"description": _l("HTML; scripts, styles and event handlers are removed when saved.")},
         "video_url": {"description": _l("For example https://www.youtube.com/watch?v=… or https://vimeo.com/…")},
     }

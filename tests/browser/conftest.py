@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.engine import make_url
 
+from lms.demo.seed import DEMO_PASSWORD
 from tests.conftest import ROOT, drop_postgres_database, fresh_postgres_database, need_service, postgres_admin_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -190,11 +191,70 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 
 @pytest.fixture
 def artifacts() -> Path:
-    """``tests/artifacts/`` (git-ignored), without the numbered screenshots of an earlier run."""
+    """``tests/artifacts/`` (git-ignored); each ``Journey`` clears its own screenshots of an earlier run."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("[0-9][0-9]-*.png"):
-        old.unlink(missing_ok=True)
     return ARTIFACTS
+
+
+class Journey:
+    """The browser page plus numbered screenshots: ``<prefix>01-login.png``, ``<prefix>02-admin-home.png``...
+
+    Each test takes a prefix of its own, so parallel workers never remove each other's screens.
+    """
+
+    def __init__(self, page: Page, artifacts: Path, prefix: str = "") -> None:
+        self.page = page
+        self.artifacts = artifacts
+        self.prefix = prefix
+        self.step = 0
+        for old in artifacts.glob(f"{prefix}[0-9][0-9]-*.png"):
+            old.unlink(missing_ok=True)
+
+    def shot(self, name: str) -> None:
+        self.step += 1
+        self.page.screenshot(path=self.artifacts / f"{self.prefix}{self.step:02d}-{name}.png", full_page=True)
+
+    def sign_in(self, email: str) -> None:
+        """On the sign-in page already; lands where the page's ``next`` says."""
+        expect(self.page.get_by_role("heading", name="Sign in to Mojster")).to_be_visible()
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(DEMO_PASSWORD)
+        self.page.get_by_role("button", name="Sign in").click()
+        expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    def sign_out(self) -> None:
+        self.page.get_by_role("button", name="Sign out").click()
+        self.expect_flash("You are signed out.")
+
+    def scripts_ready(self) -> None:
+        """The page's scripts have run: a dropdown clicked before Bootstrap's handlers exist stays shut."""
+        self.page.wait_for_load_state("load")
+
+    def admin_menu(self, category: str, screen: str) -> None:
+        """Open an admin screen the way a person does: the category in the top bar, then the screen."""
+        self.scripts_ready()
+        menu = self.page.locator("#admin-navbar-collapse")
+        menu.get_by_role("link", name=category, exact=True).click()
+        menu.get_by_role("link", name=screen, exact=True).click()
+
+    def choose(self, field: str, choice: str, search: str = "") -> None:
+        """Choose in one of Flask-Admin's select2 boxes as a person does: open it, type, click the match.
+
+        ``search`` is typed first (ajax boxes load their choices from what was typed).
+        """
+        self.scripts_ready()
+        self.page.locator(f"#s2id_{field}").click()
+        if search:
+            self.page.keyboard.type(search)
+        results = self.page.locator("#select2-drop .select2-result-label")
+        results.filter(has_text=choice).click()
+        expect(self.page.locator(f"#s2id_{field}")).to_contain_text(choice)
+
+    def save(self) -> None:
+        self.page.get_by_role("button", name="Save", exact=True).click()
+
+    def expect_flash(self, text: str) -> None:
+        expect(self.page.locator(".alert").filter(has_text=text)).to_be_visible()
 
 
 @pytest.hookimpl(wrapper=True)

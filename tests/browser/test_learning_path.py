@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
-from lms.demo.seed import DEMO_PASSWORD
+from tests.browser.conftest import Journey
 
 HR = "hr@acme.test"
 LEARNER = "learner2@acme.test"
@@ -25,61 +25,6 @@ SECTIONS = (
     ("Three points of contact", "<p>Two hands and a foot, or two feet and a hand, on the ladder.</p>"),
 )
 DEADLINE_DAYS = 14
-
-
-class Journey:
-    """The browser page plus numbered screenshots: ``01-login.png``, ``02-admin-home.png``..."""
-
-    def __init__(self, page: Page, artifacts: Path) -> None:
-        self.page = page
-        self.artifacts = artifacts
-        self.step = 0
-
-    def shot(self, name: str) -> None:
-        self.step += 1
-        self.page.screenshot(path=self.artifacts / f"{self.step:02d}-{name}.png", full_page=True)
-
-    def sign_in(self, email: str) -> None:
-        """On the sign-in page already; lands where the page's ``next`` says."""
-        expect(self.page.get_by_role("heading", name="Sign in to Mojster")).to_be_visible()
-        self.page.get_by_label("Email").fill(email)
-        self.page.get_by_label("Password").fill(DEMO_PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
-
-    def sign_out(self) -> None:
-        self.page.get_by_role("button", name="Sign out").click()
-        self.expect_flash("You are signed out.")
-
-    def scripts_ready(self) -> None:
-        """The page's scripts have run: a dropdown clicked before Bootstrap's handlers exist stays shut."""
-        self.page.wait_for_load_state("load")
-
-    def admin_menu(self, category: str, screen: str) -> None:
-        """Open an admin screen the way a person does: the category in the top bar, then the screen."""
-        self.scripts_ready()
-        menu = self.page.locator("#admin-navbar-collapse")
-        menu.get_by_role("link", name=category, exact=True).click()
-        menu.get_by_role("link", name=screen, exact=True).click()
-
-    def choose(self, field: str, choice: str, search: str = "") -> None:
-        """Choose in one of Flask-Admin's select2 boxes as a person does: open it, type, click the match.
-
-        ``search`` is typed first (ajax boxes load their choices from what was typed).
-        """
-        self.scripts_ready()
-        self.page.locator(f"#s2id_{field}").click()
-        if search:
-            self.page.keyboard.type(search)
-        results = self.page.locator("#select2-drop .select2-result-label")
-        results.filter(has_text=choice).click()
-        expect(self.page.locator(f"#s2id_{field}")).to_contain_text(choice)
-
-    def save(self) -> None:
-        self.page.get_by_role("button", name="Save", exact=True).click()
-
-    def expect_flash(self, text: str) -> None:
-        expect(self.page.locator(".alert").filter(has_text=text)).to_be_visible()
 
 
 def _due_dates() -> set[str]:
