@@ -43,7 +43,7 @@ def _labels() -> dict[enum.Enum, LazyString]:
         Difficulty.ADVANCED: _l("Advanced"),
         TenantRole.OWNER: _l("Owner"),
         TenantRole.SUPER_ADMIN: _l("Super admin"),
-        TenantRole.ADMIN: _l("Admin"),
+        TenantRole.ADMIN: _l("Administrator"),
         TenantRole.HR: _l("HR"),
         TenantRole.EMPLOYEE: _l("Employee"),
         TenantRole.VIEWER: _l("Viewer"),

@@ -60,7 +60,7 @@ class OperationsView(AccessMixin, BaseView):
         if not form.validate_on_submit():
             abort(400)
         try:
-            operations.run_now(form.job.data)
+            operations.run_now(form.job.data, *_scope())
         except operations.JobNotFound:
             abort(404)
         db.session.commit()

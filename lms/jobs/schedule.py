@@ -13,9 +13,10 @@ from typing import Any
 from rq import cron
 
 from lms.jobs import job_path, run_job
-from lms.jobs.certificates import compliance_sweep
-from lms.jobs.digests import daily_digest, weekly_digest
-from lms.jobs.reminders import deadline_reminders
+from lms.jobs.certificates import compliance_sweep, send_expiry_notices
+from lms.jobs.digests import daily_digest, tenant_digest, weekly_digest
+from lms.jobs.reminders import deadline_reminders, tenant_deadline_reminders
+from lms.models.enums import EmailFrequency
 
 PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (deadline_reminders, "0 6 * * *"),
@@ -23,6 +24,15 @@ PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (daily_digest, "0 7 * * *"),
     (weekly_digest, "0 7 * * 1"),
 ]
+
+# Each sweep's work for one company, ``(job, arguments after the tenant id)``: what a company's
+# admin may start with "run now" (a sweep over every company is for platform staff).
+FOR_ONE_TENANT: dict[Callable[..., Any], tuple[Callable[..., Any], tuple[Any, ...]]] = {
+    deadline_reminders: (tenant_deadline_reminders, ()),
+    compliance_sweep: (send_expiry_notices, ()),
+    daily_digest: (tenant_digest, (EmailFrequency.DAILY.value,)),
+    weekly_digest: (tenant_digest, (EmailFrequency.WEEKLY.value,)),
+}
 
 for _func, _expression in PERIODIC_JOBS:
     cron.register(

@@ -129,15 +129,23 @@ def overview(tenant_id: int | None, all_tenants: bool) -> Overview:
     return result
 
 
-def run_now(path: str) -> None:
-    """Queue a periodic job now (inline in the embedded mode, after the commit); audited."""
-    from lms.jobs.schedule import PERIODIC_JOBS
+def run_now(path: str, tenant_id: int, all_tenants: bool) -> None:
+    """Queue a periodic job now (inline in the embedded mode, after the commit); audited.
+
+    Platform staff run the sweep over every company; a company's admin runs that
+    company's part only.
+    """
+    from lms.jobs.schedule import FOR_ONE_TENANT, PERIODIC_JOBS
 
     func = next((func for func, _ in PERIODIC_JOBS if job_path(func) == path), None)
     if func is None:
         raise JobNotFound(_l("There is no such periodic job."))
-    enqueue(func)
-    audit(AuditAction.RECORD_UPDATED, entity_type="job", entity_id=path, operation="run now")
+    if all_tenants:
+        enqueue(func)
+    else:
+        tenant_job, arguments = FOR_ONE_TENANT[func]
+        enqueue(tenant_job, tenant_id, *arguments)
+    audit(AuditAction.RECORD_UPDATED, entity_type="job", entity_id=path, operation="run now", all_tenants=all_tenants)
 
 
 def retry_failed(job_id: str, tenant_id: int | None, all_tenants: bool) -> None:

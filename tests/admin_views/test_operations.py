@@ -70,8 +70,24 @@ def test_run_now_runs_the_job_inline_and_is_audited(
         sa.select(Notification.title).where(Notification.type == NotificationType.DEADLINE_REMINDER),
     )
     assert [title for (title,) in titles] == ["Due within a day: Forklift"]
-    assert audit_rows(companies.acme_id, AuditAction.RECORD_UPDATED) == [("job", REMINDERS, {"operation": "run now"})]
+    assert audit_rows(companies.acme_id, AuditAction.RECORD_UPDATED) == [
+        ("job", REMINDERS, {"operation": "run now", "all_tenants": False})
+    ]
     assert rows(companies.acme_id, sa.select(ModuleGroup.id)), "the data is still there"
+
+
+def test_a_company_admin_runs_the_job_for_their_company_only(
+    app: Flask, client_as: Callable[..., FlaskClient], companies: Companies, rows: Callable[..., list[Any]]
+) -> None:
+    with app.app_context(), tenant_context(companies.globex_id):
+        globex = db.session.get(Tenant, companies.globex_id)
+        bor = db.session.get(User, companies.user_ids["globex_employee"])
+        assign(make_module(globex, "Viličar"), make_group(globex, "Skladišče", [bor]), 1, at=utcnow())
+        db.session.commit()
+
+    client_as("admin").post(f"{URL}run", data={"job": REMINDERS})
+
+    assert rows(companies.globex_id, sa.select(Notification.id)) == []
 
 
 def test_an_unknown_job_cannot_be_run(client_as: Callable[..., FlaskClient], companies: Companies) -> None:

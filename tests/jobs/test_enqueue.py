@@ -150,3 +150,9 @@ def test_the_schedule_is_a_valid_rq_cron_configuration(redis: Redis) -> None:
     scheduler.load_config_from_file("lms.jobs.schedule")
 
     assert len(scheduler.get_jobs()) == len(PERIODIC_JOBS)
+
+
+def test_every_periodic_sweep_has_a_one_company_form() -> None:
+    from lms.jobs.schedule import FOR_ONE_TENANT, PERIODIC_JOBS
+
+    assert {func for func, _ in PERIODIC_JOBS} == set(FOR_ONE_TENANT)
