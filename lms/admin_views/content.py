@@ -257,6 +257,7 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         "delete": AuditAction.MODULE_DELETED,
     }
     module_id_attribute = "id"
+    edit_template = "admin/content/module_edit.html"
 
     column_list = ("title", "status", "difficulty", "category", "version", "published_at")
     column_searchable_list = ("title", "description")
@@ -331,7 +332,8 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         "category": {
             "query_factory": lambda: db.session.scalars(
                 sa.select(ModuleCategory).order_by(ModuleCategory.sort_order, ModuleCategory.name)
-            ).all()
+            ).all(),
+            "blank_text": _l("No category"),
         },
         "validity_months": {
             "validators": [
@@ -400,6 +402,18 @@ class ModuleView(OwnModulesMixin, ContentModelView):
             return
         if self.commit_or_flash():
             flash(ngettext("%(num)d module changed.", "%(num)d modules changed.", changed), "success")
+
+    @expose("/status/", methods=("POST",))
+    def status_view(self) -> Response:
+        """The Publish / Archive buttons of the edit page: the same rules as the list actions."""
+        if not self.can_edit:
+            abort(403)
+        module = self.get_one(_id_or_404(request.args))
+        change = {"publish": content.publish, "archive": content.archive}.get(request.form.get("to", ""))
+        if change is None:
+            abort(400)
+        self._change_status([str(module.id)], change)
+        return redirect(self.get_url(".edit_view", id=module.id))
 
     @expose("/update/", methods=("GET", "POST"))
     def publish_update_view(self) -> Response | str | tuple[str, int]:

@@ -30,10 +30,11 @@ from lms.models import (
     Tenant,
     User,
 )
-from lms.models.enums import AttachmentType, AuditAction, ModuleStatus, SectionType, TenantPlan
+from lms.models.enums import AttachmentType, AuditAction, ModuleStatus, SectionType, TenantPlan, TenantRole
 from lms.storage import get_storage
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
+from tests.factories import make_module, make_user, two_tenants
 
 Client = Callable[..., FlaskClient]
 Rows = Callable[..., list[Any]]
@@ -481,3 +482,25 @@ def test_assigning_a_module_to_a_group_refuses_negative_deadlines_and_duplicates
     client.post("/admin/assignments/delete/", data={"id": str(assignment_id)})
     assert rows(acme, sa.select(ModuleGroup.id)) == []
     assert [row[1] for row in audit_rows(acme, AuditAction.MODULE_UNASSIGNED)] == [str(assignment_id)]
+
+
+def test_the_edit_page_publishes_and_archives_a_module(app: Flask) -> None:
+    with app.app_context():
+        world = two_tenants()
+        hr = make_user("hedda@acme.test", (world.acme, TenantRole.HR))
+        module = make_module(world.acme, "Ladders", status=ModuleStatus.DRAFT)
+        module_id, login, acme_id = module.id, hr.get_id(), world.acme.id
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = login
+        session["tenant_id"] = acme_id
+
+    page = client.get(f"/admin/modules/edit/?id={module_id}").get_data(as_text=True)
+    assert 'id="publish-module"' in page
+    assert f"/admin/sections/?module_id={module_id}" in page
+
+    client.post(f"/admin/modules/status/?id={module_id}", data={"to": "publish"})
+    with app.app_context(), tenant_context(acme_id):
+        assert db.session.get(Module, module_id).status is ModuleStatus.PUBLISHED
+    assert client.post(f"/admin/modules/status/?id={module_id}", data={"to": "delete"}).status_code == 400
