@@ -96,3 +96,33 @@ def seed_demo_command(
     click.echo(f"\nDemo logins (password: {DEMO_PASSWORD}):")
     for email, role in demo_logins():
         click.echo(f"  {email:<24} {role}")
+
+
+@lms_cli.command("xp-rebuild")
+@click.option("--tenant", "slug", default=None, help="Only this tenant (default: every tenant).")
+@click.option("--check", is_flag=True, help="Only report differences; exit 1 when there are any.")
+def xp_rebuild_command(slug: str | None, check: bool) -> None:
+    """Recompute XP balances from the ledger and the redemptions (DESIGN.md: XP and ranks)."""
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+    from lms.models import Tenant
+    from lms.services import xp
+
+    tenant_id = None
+    if slug is not None:
+        tenant_id = db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug))
+        if tenant_id is None:
+            raise click.ClickException(f"no tenant with slug {slug!r}")
+    differences = xp.rebuild(tenant_id, check=check)
+    for difference in differences:
+        stored = "missing" if difference.stored is None else "total={} lifetime={} rank={}".format(*difference.stored)
+        expected = "total={} lifetime={} rank={}".format(*difference.expected)
+        click.echo(f"tenant {difference.tenant_id} user {difference.user_id}: {stored}, ledger says {expected}")
+    if check:
+        click.echo(f"{len(differences)} balance(s) differ from the ledger")
+        if differences:
+            raise SystemExit(1)
+        return
+    db.session.commit()
+    click.echo(f"{len(differences)} balance(s) rebuilt")

@@ -8,7 +8,17 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from lms.models.enums import Difficulty, ModuleStatus, QuestionType, SectionType, TenantRole, VideoSourceType
+from lms.models.enums import (
+    Difficulty,
+    ModuleStatus,
+    QuestionType,
+    RedemptionStatus,
+    ReputationRank,
+    SectionType,
+    TenantRole,
+    VideoSourceType,
+    XpSourceType,
+)
 
 
 def select_locale() -> str:
@@ -61,6 +71,20 @@ def _labels() -> dict[enum.Enum, LazyString]:
         QuestionType.SINGLE_CHOICE: _l("Single choice"),
         QuestionType.MULTIPLE_CHOICE: _l("Multiple choice"),
         QuestionType.TRUE_FALSE: _l("True / false"),
+        ReputationRank.VAJENEC: _l("Apprentice"),
+        ReputationRank.POMOCNIK: _l("Journeyman"),
+        ReputationRank.MOJSTER: _l("Master"),
+        ReputationRank.MENTOR: _l("Mentor"),
+        XpSourceType.MODULE_COMPLETED: _l("Module completed"),
+        XpSourceType.QUIZ_HIGH_SCORE: _l("Quiz high score"),
+        XpSourceType.MENTOR_CONFIRMATION: _l("Answer confirmed by a mentor"),
+        XpSourceType.TOP_SUGGESTION: _l("Suggestion accepted"),
+        XpSourceType.COMPLIANCE_RENEWAL: _l("Compliance renewal"),
+        XpSourceType.MANUAL: _l("Manual adjustment"),
+        RedemptionStatus.PENDING: _l("Waiting for approval"),
+        RedemptionStatus.APPROVED: _l("Approved"),
+        RedemptionStatus.REJECTED: _l("Rejected"),
+        RedemptionStatus.CANCELLED: _l("Cancelled"),
     }
 
 

@@ -26,7 +26,16 @@ CATEGORIES = {
 
 
 def init_admin(app: Flask) -> Admin:
-    from lms.admin_views import assessment_certificates, assessment_quizzes, content, operations, people, platform
+    from lms.admin_views import (
+        assessment_certificates,
+        assessment_quizzes,
+        content,
+        gamification_rewards,
+        gamification_xp,
+        operations,
+        people,
+        platform,
+    )
 
     admin = Admin(
         app,
@@ -35,7 +44,16 @@ def init_admin(app: Flask) -> Admin:
         index_view=AdminHome(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/lms_master.html", fluid=True),
     )
-    for module in (people, content, assessment_quizzes, assessment_certificates, operations, platform):
+    for module in (
+        people,
+        content,
+        assessment_quizzes,
+        assessment_certificates,
+        gamification_rewards,
+        gamification_xp,
+        operations,
+        platform,
+    ):
         for view in module.views():
             admin.add_view(view)
     return admin

@@ -15,6 +15,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from lms.demo.catalog import PLATFORM_CHANGELOG, TENANTS, DemoModule, DemoSection, DemoTenant
+from lms.demo.rewards import seed_rewards
 from lms.extensions import db
 from lms.models import (
     Attachment,
@@ -440,6 +441,7 @@ def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
         builder = _TenantBuilder(demo, tenant, password_hash)
         builder.build()
         _certificates(builder)
+        seed_rewards(builder)
 
 
 def demo_logins() -> list[tuple[str, str]]:

@@ -74,3 +74,18 @@ def chosen_answers(formdata: MultiDict[str, str]) -> dict[int, list[int]]:
         for key in formdata
         if key.startswith(ANSWER_PREFIX)
     }
+
+
+class LeaderboardFilterForm(FlaskForm):
+    """GET filters of the leaderboard; the view fills the group choices with the tenant's groups."""
+
+    class Meta:
+        csrf = False
+
+    group = SelectField(_l("Group"), choices=[("", _l("Everyone"))], validators=[Optional()], default="")
+    period = SelectField(
+        _l("Period"),
+        choices=[("all", _l("All time")), ("month", _l("This month"))],
+        validators=[Optional()],
+        default="all",
+    )

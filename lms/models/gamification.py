@@ -40,6 +40,7 @@ class XpTransaction(TenantScoped, Timestamps, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "user_id", "source", "source_entity_id"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.extensions import db
@@ -47,3 +48,10 @@ def insert_or_update(model: type, values: dict[str, Any], conflict: list[str], u
         index_elements=conflict, set_={column: statement.excluded[column] for column in update}
     )
     db.session.execute(statement)
+
+
+def insert_select_or_ignore(model: type, columns: list[str], select: Any, conflict: list[str]) -> None:
+    """INSERT … SELECT, skipping rows whose ``conflict`` columns exist (e.g. rows a rebuild adds)."""
+    # ``WHERE true`` keeps SQLite from reading ON CONFLICT as the ON of a join.
+    statement = _insert(model).from_select(columns, select.where(sa.true()))
+    db.session.execute(statement.on_conflict_do_nothing(index_elements=conflict))

@@ -54,7 +54,7 @@ from lms.models import (
 )
 from lms.models.enums import NotificationType
 from lms.models.types import utcnow
-from lms.services import certificates, progress
+from lms.services import certificates, progress, xp
 from lms.services.certificates import RENEWAL_WINDOW, newest_certificate
 from lms.services.notifications import notify
 
@@ -234,11 +234,13 @@ def record_override(override: ProgressOverride) -> bool:
 def grant_completion(user_id: int, module: Module, certificate: Certificate, *, renewal: bool) -> None:
     """What a completion gives besides its certificate, once per certificate.
 
-    The learner has seen this version (no "updated" mark). XP (issue 7) is granted here,
-    keyed by the certificate: COMPLIANCE_RENEWAL for a renewal of a certificate that was
-    still standing, MODULE_COMPLETED otherwise (DESIGN.md: certificates and compliance).
+    The learner has seen this version (no "updated" mark). XP (issue 7) is granted here:
+    COMPLIANCE_RENEWAL keyed by the certificate for a renewal of a certificate that was
+    still standing, MODULE_COMPLETED keyed by the module otherwise (``xp.award_completion``;
+    DESIGN.md: certificates and compliance, XP and ranks).
     """
     progress.acknowledge_version(user_id, module)
+    xp.award_completion(user_id, module, certificate, renewal=renewal)
 
 
 def start_renewal(user_id: int, module: Module) -> None:

@@ -39,7 +39,7 @@ from lms.models import Module, Quiz, QuizAttempt, QuizQuestion
 from lms.models.enums import ModuleStatus, NotificationType, QuestionType
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
-from lms.services import completion
+from lms.services import completion, xp
 from lms.services.notifications import notify
 
 GRACE = timedelta(seconds=30)
@@ -340,6 +340,7 @@ def submit(user_id: int, quiz: Quiz, attempt_id: int, answers: Mapping[int, Iter
     if recorded:
         if attempt.passed:
             completion.record_progress(user_id, quiz.module_id)
+        xp.award_quiz_score(user_id, quiz.id, quiz.title, attempt.score)
         _notify_result(user_id, quiz, attempt)
     return _outcome(user_id, quiz, attempt, recorded_now=recorded)
 

@@ -70,7 +70,12 @@ def test_an_override_with_a_certificate_completes_the_module_audited_and_notifie
     assert details["changes"]["reason"] == "Trained at the previous employer"
     assert rows(acme, sa.select(Certificate.user_id, Certificate.module_id)) == [(ana, modules["safety"])]
     types = {t for (t,) in rows(acme, sa.select(Notification.type).where(Notification.user_id == ana))}
-    assert types == {NotificationType.PROGRESS_OVERRIDE, NotificationType.CERTIFICATE_ISSUED}
+    # Completing the module also earns its XP (issue 7).
+    assert types == {
+        NotificationType.PROGRESS_OVERRIDE,
+        NotificationType.CERTIFICATE_ISSUED,
+        NotificationType.XP_EARNED,
+    }
 
 
 def test_an_override_without_a_certificate_only_records_and_notifies(

@@ -15,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from lms.demo.catalog import ACME, DemoModule
-from tests.browser.conftest import Journey, LiveServer
+from tests.browser.conftest import Journey, LiveServer, new_context
 
 LEARNER_KEY = "learner4"  # Hannah Lee, of the Office group: Information Security Basics is assigned to her
 LEARNER = f"{LEARNER_KEY}@{ACME.slug}.test"
@@ -106,7 +106,7 @@ def test_learner_passes_the_quiz_and_anyone_can_verify_the_certificate(
     code = _learner_finds_the_certificate(journey)
 
     # Someone who was sent the code, in a browser that never signed in.
-    stranger = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
+    stranger = new_context(browser, live_server)
     try:
         public = stranger.new_page()
         public.goto(f"/verify/{code}")

@@ -135,7 +135,8 @@ def test_right_answers_pass_and_the_result_says_so(app: Flask, ana: FlaskClient,
     assert _attempts(app, place) == [(1, 100.0, True, None)]
     with app.app_context(), tenant_context(place.acme_id):
         types = db.session.scalars(sa.select(Notification.type).where(Notification.user_id == place.ana_id)).all()
-    assert types == [NotificationType.QUIZ_RESULT]
+    # 100 % also earns the quiz's high-score XP (issue 7).
+    assert sorted(types, key=str) == [NotificationType.QUIZ_RESULT, NotificationType.XP_EARNED]
 
 
 def test_a_failed_result_marks_the_wrong_questions_but_hides_the_correct_options_while_retries_remain(

@@ -14,7 +14,16 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from lms.extensions import db
-from lms.models import Attachment, Certificate, Module, ModulePrerequisite, Notification, Section
+from lms.models import (
+    Attachment,
+    Certificate,
+    Module,
+    ModulePrerequisite,
+    Notification,
+    Reward,
+    RewardRedemption,
+    Section,
+)
 from lms.models.enums import ModuleStatus, TenantRole
 from lms.tenancy import unscoped
 from tests.sweep.world import ROLES, TenantWorld, World, build_world
@@ -32,6 +41,8 @@ ARG_MODELS: dict[str, tuple[type, object]] = {
     ),
     "notification_id": (Notification, sa.true()),
     "certificate_id": (Certificate, Certificate.revoked_at.is_(None)),
+    "reward_id": (Reward, Reward.active),
+    "redemption_id": (RewardRedemption, sa.true()),
 }
 # Arguments naming a row of one user: the sweep asks with the signed-in user's own row
 # (what they may use) and, in a test of its own, with another user's row of the same
@@ -40,6 +51,7 @@ ARG_MODELS: dict[str, tuple[type, object]] = {
 OWNED_BY: dict[str, sa.ColumnElement[int]] = {
     "notification_id": Notification.user_id,
     "certificate_id": Certificate.user_id,
+    "redemption_id": RewardRedemption.user_id,
 }
 # The POSTs a VIEWER may make, each changing only the viewer's own data: reading one's
 # notifications is not submitting, posting or earning XP (DESIGN.md: roles).
