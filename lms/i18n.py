@@ -15,6 +15,7 @@ from lms.models.enums import (
     RedemptionStatus,
     ReputationRank,
     SectionType,
+    SuggestionStatus,
     TenantRole,
     VideoSourceType,
     XpSourceType,
@@ -85,6 +86,10 @@ def _labels() -> dict[enum.Enum, LazyString]:
         RedemptionStatus.APPROVED: _l("Approved"),
         RedemptionStatus.REJECTED: _l("Rejected"),
         RedemptionStatus.CANCELLED: _l("Cancelled"),
+        SuggestionStatus.OPEN: _l("Open"),
+        SuggestionStatus.APPROVED: _l("Approved"),
+        SuggestionStatus.REJECTED: _l("Rejected"),
+        SuggestionStatus.CONVERTED: _l("Converted to a module"),
     }
 
 

@@ -212,3 +212,17 @@ def submit_required(view: Callable[P, R]) -> Callable[P, R]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def holders_of(permission: Permission) -> sa.Select[tuple[int]]:
+    """The active members of the current tenant holding ``permission`` by role or by grant (set-based, for notices).
+
+    Scoped by the tenancy hook like any tenant query; grant scopes are ignored, as for menus.
+    """
+    roles = [role for role, held in ROLE_DEFAULTS.items() if permission in held]
+    granted = sa.select(UserPermission.user_id).where(UserPermission.permission == permission)
+    return (
+        sa.select(Membership.user_id)
+        .where(Membership.is_active, sa.or_(Membership.role.in_(roles), Membership.user_id.in_(granted)))
+        .distinct()
+    )

@@ -29,6 +29,7 @@ def init_admin(app: Flask) -> Admin:
     from lms.admin_views import (
         assessment_certificates,
         assessment_quizzes,
+        community_suggestions,
         content,
         gamification_rewards,
         gamification_xp,
@@ -49,6 +50,7 @@ def init_admin(app: Flask) -> Admin:
         content,
         assessment_quizzes,
         assessment_certificates,
+        community_suggestions,
         gamification_rewards,
         gamification_xp,
         operations,

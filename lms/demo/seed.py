@@ -13,6 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms.demo.catalog import PLATFORM_CHANGELOG, TENANTS, DemoModule, DemoSection, DemoTenant
 from lms.demo.rewards import seed_rewards
@@ -39,6 +40,7 @@ from lms.models import (
     UserGroup,
     UserModuleLastAccess,
     UserPinnedModule,
+    XpTransaction,
 )
 from lms.models.enums import (
     AttachmentType,
@@ -48,10 +50,11 @@ from lms.models.enums import (
     TenantRole,
     VideoSourceType,
     VideoStatus,
+    XpSourceType,
 )
 from lms.models.types import utcnow
 from lms.pdf import handout
-from lms.services import certificates, quizzes
+from lms.services import certificates, quizzes, xp
 from lms.services.certificates import add_months
 from lms.services.content import plain_text, set_section_content
 from lms.services.passwords import hash_password
@@ -68,6 +71,22 @@ USER_ROLES: dict[str, TenantRole] = {
     "viewer": TenantRole.VIEWER,
 }
 SHARED_LEARNER = ("learner1@acme.test", "globex")
+# XP histories (issue 7: demo data): who completed how many published modules (with a top
+# quiz score where there is a quiz; None = all) and the lifetime XP that manual awards bring them to,
+# so every rank has a holder: MENTOR, MOJSTER, POMOCNIK, and VAJENEC for learner3.
+XP_HISTORIES: dict[str, tuple[int | None, int]] = {
+    "mentor": (None, 6400),
+    "learner1": (None, 3900),
+    "learner2": (2, 1800),
+    "learner3": (1, 0),
+}
+MANUAL_REASONS = (
+    _l("Led the onboarding workshop for new colleagues"),
+    _l("Mentored an apprentice through the first month"),
+    _l("Reported a safety hazard on the shop floor"),
+    _l("Improved a module after learners' feedback"),
+)
+MANUAL_STEP = 800
 
 
 @dataclass
@@ -433,6 +452,41 @@ def _certificates(builder: _TenantBuilder) -> None:
         )
 
 
+def _xp_histories(builder: _TenantBuilder) -> None:
+    """XP earned through the ledger (``xp.award`` / ``xp.adjust``), as learning would earn it,
+    then spread over the past weeks so the history pages and the monthly leaderboard differ.
+
+    learner1 also has a correction (a negative adjustment): it lowers the balance, not the rank.
+    """
+    published = [m for m in builder.modules.values() if m.status is ModuleStatus.PUBLISHED]
+    hr = builder.users["hr"].id
+    with force_locale(builder.tenant.locale):
+        for key, (modules, target) in XP_HISTORIES.items():
+            user_id = builder.users[key].id
+            for module in published[:modules]:
+                amount = xp.amount_for("module_completed", module.difficulty.name)
+                xp.award(user_id, XpSourceType.MODULE_COMPLETED, str(module.id), amount, module.title)
+                if module.quiz is not None:
+                    xp.award_quiz_score(user_id, module.quiz.id, module.quiz.title, 100.0)
+            lifetime, step = xp.standing(user_id).lifetime_xp, 0
+            while lifetime < target:
+                amount = min(MANUAL_STEP, target - lifetime)
+                reason = str(MANUAL_REASONS[step % len(MANUAL_REASONS)])
+                xp.adjust(user_id, amount, reason, hr, key=f"demo-xp:{key}:{step}")
+                lifetime, step = lifetime + amount, step + 1
+        xp.adjust(
+            builder.users["learner1"].id,
+            -150,
+            _("Correction: the workshop was counted twice"),
+            hr,
+            key="demo-xp:learner1:correction",
+        )
+    db.session.flush()
+    history = db.session.scalars(sa.select(XpTransaction).order_by(XpTransaction.id.desc())).all()
+    for index, transaction in enumerate(history):
+        transaction.created_at = builder.now - timedelta(days=3 * index, hours=index % 5)
+
+
 def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
     tenant = Tenant(slug=demo.slug, name=demo.name, locale=demo.locale, plan=demo.plan, theme=demo.theme)
     db.session.add(tenant)
@@ -441,6 +495,7 @@ def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
         builder = _TenantBuilder(demo, tenant, password_hash)
         builder.build()
         _certificates(builder)
+        _xp_histories(builder)
         seed_rewards(builder)
 
 

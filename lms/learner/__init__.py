@@ -14,4 +14,16 @@ def _learner_context() -> dict[str, object]:
     return {"can_submit": can_submit(g.get("role"))}
 
 
-from lms.learner import catalog, certificates, dashboard, notifications, quizzes, reader, rewards, updates, xp  # noqa: E402, F401 - registers the routes
+# Importing the modules registers their routes.
+from lms.learner import (  # noqa: E402, F401
+    catalog,
+    certificates,
+    dashboard,
+    notifications,
+    quizzes,
+    reader,
+    rewards,
+    suggestions,
+    updates,
+    xp,
+)

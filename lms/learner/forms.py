@@ -89,3 +89,25 @@ class LeaderboardFilterForm(FlaskForm):
         validators=[Optional()],
         default="all",
     )
+
+
+class SuggestionForm(FlaskForm):
+    """A new knowledge suggestion."""
+
+    title = StringField(
+        _l("Title"), validators=[InputRequired(message=_l("Give the suggestion a title.")), Length(max=200)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+
+
+class VoteForm(FlaskForm):
+    """The vote button sends the state it wants, so a double click sets the same state twice."""
+
+    voted = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])
+
+
+class SuggestionCommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Comment"), validators=[InputRequired(message=_l("Write a comment first.")), Length(max=5000)]
+    )
+    parent_id = IntegerField(validators=[Optional()])

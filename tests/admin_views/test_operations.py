@@ -116,7 +116,8 @@ def test_with_redis_the_page_counts_the_queues_and_run_now_enqueues(
     assert "The job is queued." in page
     assert "Jobs run inline" not in page
     queue = Queue("default", connection=redis)
-    assert [job.description for job in queue.jobs] == [REMINDERS]
+    assert [job.description for job in queue.jobs] == ["lms.jobs.reminders:tenant_deadline_reminders"]
+    assert [job.args[1] for job in queue.jobs] == [(companies.acme_id,)], "the owner's company only"
     assert '<tr class="lms-queue-default"><td>default</td><td>1</td>' in page
 
 

@@ -22,8 +22,20 @@ from lms.models import (
     SectionCompletion,
     Tenant,
     User,
+    UserXpBalance,
+    XpTransaction,
 )
-from lms.models.enums import ModuleStatus, QuestionType, Role, SectionType, TenantPlan, TenantRole
+from lms.models.enums import (
+    ModuleStatus,
+    QuestionType,
+    ReputationRank,
+    Role,
+    SectionType,
+    TenantPlan,
+    TenantRole,
+    XpSourceType,
+)
+from lms.services import xp
 from lms.services.passwords import verify_password
 from lms.storage import get_storage
 from lms.tenancy import tenant_context, unscoped
@@ -150,3 +162,13 @@ def test_learners_have_passed_and_failed_quiz_attempts_scored_by_the_quiz_rules(
     outcomes = {("passed" if passed else reason or "failed") for passed, _, reason, _ in attempts}
     assert outcomes == {"passed", "failed", "time_limit"}
     assert all(passed == (reason is None and score >= passing) for passed, score, reason, passing in attempts)
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_every_rank_has_a_holder_whose_xp_the_ledger_explains(seeded: dict[str, Tenant], slug: str) -> None:
+    with tenant_context(seeded[slug].id):
+        ranks = set(db.session.scalars(sa.select(UserXpBalance.rank)))
+        sources = set(db.session.scalars(sa.select(XpTransaction.source)))
+    assert ranks == set(ReputationRank)
+    assert {XpSourceType.MODULE_COMPLETED, XpSourceType.QUIZ_HIGH_SCORE, XpSourceType.MANUAL} <= sources
+    assert xp.rebuild(seeded[slug].id, check=True) == []

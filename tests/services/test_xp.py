@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import random
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,9 +12,17 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import AuditLog, Notification, UserXpBalance, XpTransaction
-from lms.models.enums import AuditAction, Difficulty, NotificationType, ReputationRank, TenantRole, XpSourceType
-from lms.services import xp
+from lms.models import AuditLog, Notification, Reward, RewardRedemption, UserXpBalance, XpTransaction
+from lms.models.enums import (
+    AuditAction,
+    Difficulty,
+    NotificationType,
+    RedemptionStatus,
+    ReputationRank,
+    TenantRole,
+    XpSourceType,
+)
+from lms.services import rewards, xp
 from lms.tenancy import tenant_context
 from tests.conftest import need_service
 from tests.factories import TwoTenants, make_user, two_tenants
@@ -30,6 +38,10 @@ def world(app_ctx: Flask) -> TwoTenants:
 def _balance(user_id: int) -> UserXpBalance | None:
     db.session.expire_all()
     return db.session.scalar(sa.select(UserXpBalance).where(UserXpBalance.user_id == user_id))
+
+
+def _stock(reward_id: int) -> int | None:
+    return db.session.scalar(sa.select(Reward.quantity_available).where(Reward.id == reward_id))
 
 
 def _xp_notifications(user_id: int) -> list[str]:
@@ -137,28 +149,139 @@ def test_quiz_high_score_needs_ninety_percent_and_pays_once(world: TwoTenants) -
 
 
 def _expected_from_ledger(user_id: int) -> tuple[int, int, ReputationRank]:
+    """DESIGN.md: XP invariant, recomputed from the ledger and the redemptions that hold XP."""
     amounts = list(db.session.scalars(sa.select(XpTransaction.amount).where(XpTransaction.user_id == user_id)))
+    spent = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(RewardRedemption.xp_spent), 0)).where(
+            RewardRedemption.user_id == user_id, RewardRedemption.status.in_(xp.SPENDING)
+        )
+    )
     lifetime = sum(a for a in amounts if a > 0)
-    return sum(amounts), lifetime, xp.rank_for(lifetime)
+    return sum(amounts) - spent, lifetime, xp.rank_for(lifetime)
 
 
-def test_a_thousand_random_awards_and_adjustments_keep_the_invariants(world: TwoTenants) -> None:
-    """Awards (some repeated) and adjustments (some refused); redemptions belong to the rewards tests."""
-    learners = [world.ana] + [make_user(f"l{n}@acme.test", (world.acme, TenantRole.EMPLOYEE)) for n in range(4)]
+def _refusal(balance: int, reward: Reward, stock: int | None, used: int) -> type[Exception] | None:
+    """What ``rewards.redeem`` must refuse with, checked in its order (stock, monthly limit, XP)."""
+    if stock is not None and stock <= 0:
+        return rewards.OutOfStock
+    if reward.monthly_limit is not None and used >= reward.monthly_limit:
+        return rewards.MonthlyLimitReached
+    if balance < reward.cost_xp:
+        return xp.NotEnoughXP
+    return None
+
+
+def test_a_thousand_random_operations_keep_the_ledger_invariants(world: TwoTenants) -> None:
+    """Issue 7, item 4: awards (some repeated), adjustments, redemptions, rejections and cancellations
+    (some refused or repeated) in one tenant, next to another, leave every balance equal to the ledger.
+
+    A small model of the rules predicts each outcome, so a refusal or a no-op is also the right one.
+    """
+    hr = make_user("hana@acme.test", (world.acme, TenantRole.HR))
+    learners = [world.ana] + [make_user(f"l{n}@acme.test", (world.acme, TenantRole.EMPLOYEE)) for n in range(3)]
+    with tenant_context(world.globex.id):
+        xp.award(world.bor.id, MODULE, "1", 500)
+        bor_reward = Reward(title="Mug", cost_xp=200)
+        db.session.add(bor_reward)
+        db.session.flush()
+        rewards.redeem(world.bor.id, bor_reward.id)
+        bor_before = _expected_from_ledger(world.bor.id)
     chance = random.Random(7)
+    outcomes: Counter[str] = Counter()
     with tenant_context(world.acme.id):
+        catalog = [
+            Reward(title="Coffee", cost_xp=60, monthly_limit=3, approval_required=False),
+            Reward(title="Book", cost_xp=250, monthly_limit=2),
+            Reward(title="Hoodie", cost_xp=400, quantity_available=3),
+            Reward(title="Day off", cost_xp=1500, quantity_available=2, monthly_limit=1),
+        ]
+        db.session.add_all(catalog)
+        db.session.flush()
+        balance = {learner.id: 0 for learner in learners}
+        stock = {reward.id: reward.quantity_available for reward in catalog}
+        used: Counter[tuple[int, int]] = Counter()
+        awarded: set[tuple[int, XpSourceType, str]] = set()
+        pending: list[RewardRedemption] = []
+        settled: list[RewardRedemption] = []
         for step in range(1000):
-            learner = chance.choice(learners)
-            if chance.random() < 0.7:
+            learner = chance.choice(learners).id
+            roll = chance.random()
+            if roll < 0.45:
                 source = chance.choice([MODULE, XpSourceType.QUIZ_HIGH_SCORE, XpSourceType.COMPLIANCE_RENEWAL])
-                xp.award(learner.id, source, str(chance.randrange(60)), chance.choice([50, 100, 150, 200]))
-            else:
-                amount = chance.choice([-300, -100, -20, 20, 100])
-                with contextlib.suppress(xp.NotEnoughXP):
-                    xp.adjust(learner.id, amount, f"step {step}", None)
+                entity = str(chance.randrange(40))
+                amount = chance.choice([50, 100, 150, 200])
+                fresh = (learner, source, entity) not in awarded
+                assert xp.award(learner, source, entity, amount) is fresh
+                if fresh:
+                    awarded.add((learner, source, entity))
+                    balance[learner] += amount
+                outcomes["award" if fresh else "repeated award"] += 1
+            elif roll < 0.6:
+                amount = chance.choice([-400, -100, -20, 30, 120])
+                if balance[learner] + amount < 0:
+                    with pytest.raises(xp.NotEnoughXP):
+                        xp.adjust(learner, amount, f"step {step}", hr.id)
+                    outcomes["refused adjustment"] += 1
+                else:
+                    assert xp.adjust(learner, amount, f"step {step}", hr.id)
+                    balance[learner] += amount
+                    outcomes["adjustment"] += 1
+            elif roll < 0.8:
+                reward = chance.choice(catalog)
+                refusal = _refusal(balance[learner], reward, stock[reward.id], used[learner, reward.id])
+                if refusal is not None:
+                    with pytest.raises(refusal):
+                        rewards.redeem(learner, reward.id)
+                    outcomes[refusal.__name__] += 1
+                    continue
+                redemption = rewards.redeem(learner, reward.id)
+                balance[learner] -= reward.cost_xp
+                used[learner, reward.id] += 1
+                if stock[reward.id] is not None:
+                    stock[reward.id] -= 1
+                (pending if redemption.status is RedemptionStatus.PENDING else settled).append(redemption)
+                outcomes["redemption"] += 1
+            elif pending or settled:
+                from_pending = bool(pending) and (not settled or chance.random() < 0.7)
+                redemption = pending.pop(chance.randrange(len(pending))) if from_pending else chance.choice(settled)
+                action = chance.choice(["approve", "reject", "cancel"])
+                if action == "approve":
+                    done = rewards.approve(redemption, hr)
+                elif action == "reject":
+                    done = rewards.reject(redemption, hr, "Not this month")
+                else:
+                    done = rewards.cancel(redemption, redemption.user_id)
+                assert done is from_pending
+                if done and action != "approve":
+                    balance[redemption.user_id] += redemption.xp_spent
+                    used[redemption.user_id, redemption.reward_id] -= 1
+                    if stock[redemption.reward_id] is not None:
+                        stock[redemption.reward_id] += 1
+                settled.append(redemption)
+                outcomes[action if done else f"repeated {action}"] += 1
+        assert set(outcomes) >= {
+            "award",
+            "repeated award",
+            "adjustment",
+            "refused adjustment",
+            "redemption",
+            "NotEnoughXP",
+            "OutOfStock",
+            "MonthlyLimitReached",
+            "approve",
+            "reject",
+            "cancel",
+            "repeated approve",
+            "repeated reject",
+            "repeated cancel",
+        }
         for learner in learners:
-            balance = _balance(learner.id)
-            assert (balance.total_xp, balance.lifetime_xp, balance.rank) == _expected_from_ledger(learner.id)
+            stored = _balance(learner.id)
+            assert (stored.total_xp, stored.lifetime_xp, stored.rank) == _expected_from_ledger(learner.id)
+            assert stored.total_xp == balance[learner.id]
+        assert {reward.id: _stock(reward.id) for reward in catalog} == stock
+    with tenant_context(world.globex.id):
+        assert _expected_from_ledger(world.bor.id) == bor_before
     assert xp.rebuild(check=True) == []
 
 

@@ -17,6 +17,7 @@ from lms.extensions import db
 from lms.models import (
     Attachment,
     Certificate,
+    KnowledgeSuggestion,
     Module,
     ModulePrerequisite,
     Notification,
@@ -43,6 +44,7 @@ ARG_MODELS: dict[str, tuple[type, object]] = {
     "certificate_id": (Certificate, Certificate.revoked_at.is_(None)),
     "reward_id": (Reward, Reward.active),
     "redemption_id": (RewardRedemption, sa.true()),
+    "suggestion_id": (KnowledgeSuggestion, sa.true()),
 }
 # Arguments naming a row of one user: the sweep asks with the signed-in user's own row
 # (what they may use) and, in a test of its own, with another user's row of the same

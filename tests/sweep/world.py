@@ -13,6 +13,8 @@ from lms.models import (
     AuditLog,
     EmailPreference,
     Group,
+    KnowledgeSuggestion,
+    KnowledgeSuggestionComment,
     Membership,
     ModuleCategory,
     Tag,
@@ -70,6 +72,10 @@ def _extra_rows(tenant: Tenant, users: dict[TenantRole, User]) -> None:
         # A grant the ADMIN holds anyway: the row exists without changing what any swept role may do.
         db.session.add(UserPermission(user_id=users[TenantRole.ADMIN].id, permission=Permission.VIEW_GROUP_PROGRESS))
         db.session.add(EmailPreference(user_id=employee.id))
+        suggestion = KnowledgeSuggestion(author_id=employee.id, title=f"Suggestion {tenant.slug}-marker")
+        db.session.add(suggestion)
+        db.session.flush()
+        db.session.add(KnowledgeSuggestionComment(suggestion_id=suggestion.id, user_id=employee.id, body="First"))
         db.session.add(
             AuditLog(
                 action=AuditAction.RECORD_UPDATED,
