@@ -22,6 +22,8 @@ from lms.models import EmailPreference, Notification, NotificationDedup, Tenant,
 from lms.models.enums import EmailFrequency, NotificationType
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore, insert_returning
+from lms.services import paging
+from lms.services.paging import Page
 from lms.tenancy import current_tenant_id, tenant_context
 
 PAGE_SIZE = 20
@@ -223,26 +225,15 @@ def unread_count(user_id: int) -> int:
     )
 
 
-@dataclass(frozen=True)
-class NotificationPage:
-    items: list[Notification]
-    page: int
-    has_next: bool
-
-
-def page_of(user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> NotificationPage:
+def page_of(user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> Page[Notification]:
     """One page of the user's notifications in the current tenant, newest first (one query)."""
-    page = max(page, 1)
-    items = list(
-        db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.user_id == user_id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        )
+    return paging.page_of(
+        sa.select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page,
+        per_page,
     )
-    return NotificationPage(items[:per_page], page, len(items) > per_page)
 
 
 def mark_read(user_id: int, notification_id: int) -> bool:

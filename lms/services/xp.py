@@ -53,8 +53,10 @@ from lms.models.enums import (
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore, insert_select_or_ignore
 from lms.permissions import can_submit
+from lms.services import paging
 from lms.services.audit import audit
 from lms.services.notifications import notify
+from lms.services.paging import Page
 from lms.tenancy import current_tenant_id, unscoped
 
 # DESIGN.md: XP and ranks. A tenant may override any of them in Tenant.settings["xp"], e.g.
@@ -305,26 +307,15 @@ def standing(user_id: int) -> Standing:
     return Standing(total, lifetime, rank, next_rank(rank))
 
 
-@dataclass(frozen=True)
-class HistoryPage:
-    items: list[XpTransaction]
-    page: int
-    has_next: bool
-
-
-def history(user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+def history(user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> Page[XpTransaction]:
     """One page of the user's ledger, newest first (one query)."""
-    page = max(page, 1)
-    items = list(
-        db.session.scalars(
-            sa.select(XpTransaction)
-            .where(XpTransaction.user_id == user_id)
-            .order_by(XpTransaction.created_at.desc(), XpTransaction.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        )
+    return paging.page_of(
+        sa.select(XpTransaction)
+        .where(XpTransaction.user_id == user_id)
+        .order_by(XpTransaction.created_at.desc(), XpTransaction.id.desc()),
+        page,
+        per_page,
     )
-    return HistoryPage(items[:per_page], page, len(items) > per_page)
 
 
 @dataclass(frozen=True)

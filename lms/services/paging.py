@@ -1,0 +1,30 @@
+"""One page of a list, newest first, without counting the whole list.
+
+Fetching one row more than the page tells whether an older page exists, so a page is
+one query however long the history (notifications, the XP ledger).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from lms.extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    has_next: bool
+
+
+def page_of(statement: sa.Select[Any], page: int, per_page: int) -> Page[Any]:
+    """Page ``page`` (from 1) of ``statement``, which brings its own order."""
+    page = max(page, 1)
+    items = list(db.session.scalars(statement.offset((page - 1) * per_page).limit(per_page + 1)))
+    return Page(items[:per_page], page, len(items) > per_page)
