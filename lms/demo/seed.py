@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.demo.catalog import PLATFORM_CHANGELOG, TENANTS, DemoModule, DemoSection, DemoTenant
 from lms.demo.rewards import seed_rewards
+from lms.demo.suggestions import seed_suggestions
 from lms.extensions import db
 from lms.models import (
     Attachment,
@@ -497,6 +498,7 @@ def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
         _certificates(builder)
         _xp_histories(builder)
         seed_rewards(builder)
+        seed_suggestions(builder)
 
 
 def demo_logins() -> list[tuple[str, str]]:

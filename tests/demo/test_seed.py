@@ -12,6 +12,9 @@ from lms.demo.seed import DEMO_PASSWORD, seed_demo
 from lms.extensions import db
 from lms.models import (
     Attachment,
+    KnowledgeSuggestion,
+    KnowledgeSuggestionComment,
+    KnowledgeSuggestionVote,
     Membership,
     Module,
     ModuleGroup,
@@ -31,6 +34,7 @@ from lms.models.enums import (
     ReputationRank,
     Role,
     SectionType,
+    SuggestionStatus,
     TenantPlan,
     TenantRole,
     XpSourceType,
@@ -172,3 +176,21 @@ def test_every_rank_has_a_holder_whose_xp_the_ledger_explains(seeded: dict[str, 
     assert ranks == set(ReputationRank)
     assert {XpSourceType.MODULE_COMPLETED, XpSourceType.QUIZ_HIGH_SCORE, XpSourceType.MANUAL} <= sources
     assert xp.rebuild(seeded[slug].id, check=True) == []
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_suggestions_in_every_status_with_votes_and_a_thread(
+    seeded: dict[str, Tenant], slug: str
+) -> None:
+    with tenant_context(seeded[slug].id):
+        statuses = set(db.session.scalars(sa.select(KnowledgeSuggestion.status)))
+        votes = db.session.scalar(sa.select(sa.func.sum(KnowledgeSuggestion.vote_count)))
+        counted = db.session.scalar(sa.select(sa.func.count(KnowledgeSuggestionVote.id)))
+        replies = db.session.scalar(
+            sa.select(sa.func.count(KnowledgeSuggestionComment.id)).where(
+                KnowledgeSuggestionComment.parent_id.isnot(None)
+            )
+        )
+    assert statuses == set(SuggestionStatus)
+    assert votes == counted > 0
+    assert replies >= 1
