@@ -60,6 +60,7 @@ def send_test_mail_command(to: str) -> None:
     default=None,
     help="Bulk: section completions across the learners.",
 )
+@click.option("--xp", "xp_transactions", type=click.IntRange(min=0), default=0, help="Bulk: XP transactions.")
 def seed_demo_command(
     slug: str | None,
     users: int | None,
@@ -67,6 +68,7 @@ def seed_demo_command(
     sections: int,
     groups: int,
     completions: int | None,
+    xp_transactions: int,
 ) -> None:
     """Create the demo companies (idempotent), or with size options a large tenant for benchmarks."""
     from lms.demo.seed import DEMO_PASSWORD, demo_logins, has_schema, seed_demo
@@ -74,7 +76,7 @@ def seed_demo_command(
 
     if not has_schema():
         raise click.ClickException("the database has no tables yet: run `flask db upgrade` first")
-    if any(value is not None for value in (slug, users, modules, completions)):
+    if any(value is not None for value in (slug, users, modules, completions)) or xp_transactions:
         from lms.demo.bulk import BulkSize, seed_bulk
 
         size = BulkSize(
@@ -84,6 +86,7 @@ def seed_demo_command(
             sections_per_module=sections,
             groups=groups,
             completions=completions if completions is not None else 10 * (users or 1000),
+            xp_transactions=xp_transactions,
         )
         seed_bulk(size)
         return

@@ -30,10 +30,13 @@ from lms.models import (
     Tenant,
     User,
     UserGroup,
+    XpTransaction,
 )
 from lms.models.enums import Difficulty, ModuleStatus, SectionType, TenantPlan, TenantRole
 from lms.models.types import utcnow
+from lms.services import xp
 from lms.services.passwords import hash_password
+from lms.tenancy import tenant_context
 
 CHUNK = 20_000
 FIRST_NAMES = ("Ana", "Bor", "Cene", "Daša", "Eva", "Filip", "Gal", "Hana", "Ivan", "Jana", "Klemen", "Lara")
@@ -59,6 +62,7 @@ class BulkSize:
     sections_per_module: int
     groups: int
     completions: int
+    xp_transactions: int = 0
 
     @property
     def sections(self) -> int:
@@ -70,7 +74,10 @@ class BulkSize:
         people = 2 * (self.users + 1)
         group_links = self.users + ((self.users + 2) // 3 if self.groups > 1 else 0)
         assignments = self.groups * min(5, self.modules)
-        return people + self.groups + group_links + self.modules + self.sections + assignments + self.completions
+        ledger = self.xp_transactions + (self.users if self.xp_transactions else 0)
+        return (
+            people + self.groups + group_links + self.modules + self.sections + assignments + self.completions + ledger
+        )
 
 
 def seed_bulk(size: BulkSize) -> None:
@@ -138,11 +145,30 @@ def seed_bulk(size: BulkSize) -> None:
             _completions(size, user_ids, section_ids, section_modules, now, rng),
             ("user_id", "module_id", "section_id", "completed_at"),
         )
+        if size.xp_transactions:
+            writer.bulk_copy(
+                XpTransaction,
+                _ledger(size, user_ids, now, rng),
+                ("user_id", "amount", "source", "source_entity_id", "reason", "created_at"),
+            )
+            with tenant_context(tenant.id):
+                xp.rebuild(tenant.id)
+            bar.update(size.users)
     db.session.commit()
     click.echo(
         f"tenant {size.slug}: {size.users} users, {size.modules} modules, "
-        f"{size.sections} sections, {size.completions} completions"
+        f"{size.sections} sections, {size.completions} completions, {size.xp_transactions} XP transactions"
     )
+
+
+def _ledger(
+    size: BulkSize, user_ids: list[int], now: datetime, rng: random.Random
+) -> Iterator[tuple[int, int, str, str, str, datetime]]:
+    """Manual awards spread over the last year (so "this month" boards differ from all-time ones)."""
+    for index in range(size.xp_transactions):
+        created = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
+        amount = rng.randrange(5, 120)
+        yield user_ids[index % len(user_ids)], amount, "MANUAL", f"bulk-{index}", "Bulk award", created
 
 
 def _memberships_of_groups(user_ids: list[int], group_ids: list[int]) -> list[dict]:
@@ -243,13 +269,17 @@ class _Writer:
         return learners
 
     def bulk_copy(self, model: type, rows: Iterator[tuple], columns: tuple[str, ...]) -> None:
-        """PostgreSQL: COPY in chunks (an order of magnitude faster); elsewhere executemany."""
+        """PostgreSQL: COPY in chunks (an order of magnitude faster); elsewhere executemany.
+
+        ``created_at`` is now unless the rows bring their own.
+        """
         table = model.__table__
-        all_columns = ("tenant_id", "created_at", "updated_at", *columns)
+        stamps = ("updated_at",) if "created_at" in columns else ("created_at", "updated_at")
+        all_columns = ("tenant_id", *stamps, *columns)
         postgres = self.connection.dialect.name == "postgresql"
         chunk: list[tuple] = []
         for row in rows:
-            chunk.append((self.tenant_id, self.now, self.now, *row))
+            chunk.append((self.tenant_id, *(self.now for _ in stamps), *row))
             if len(chunk) >= CHUNK * 5:
                 self._flush_copy(table, all_columns, chunk, postgres)
                 chunk = []

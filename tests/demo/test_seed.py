@@ -194,3 +194,18 @@ def test_each_company_has_suggestions_in_every_status_with_votes_and_a_thread(
     assert statuses == set(SuggestionStatus)
     assert votes == counted > 0
     assert replies >= 1
+
+
+def test_bulk_ledger_gives_every_learner_a_balance_that_matches_it(app_ctx: Flask) -> None:
+    seed_bulk(
+        BulkSize(
+            slug="bulkxp", users=10, modules=1, sections_per_module=1, groups=1, completions=0, xp_transactions=200
+        )
+    )
+
+    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "bulkxp"))
+    with tenant_context(tenant.id):
+        ledger = db.session.scalar(sa.select(sa.func.sum(XpTransaction.amount)))
+        balances = db.session.execute(sa.select(sa.func.count(), sa.func.sum(UserXpBalance.total_xp))).one()
+        assert xp.rebuild(tenant.id, check=True) == []
+    assert tuple(balances) == (10, ledger)
