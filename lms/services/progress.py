@@ -48,17 +48,12 @@ def progress_of(user_id: int, module_ids: Iterable[int]) -> dict[int, Progress]:
     ids = list(set(module_ids))
     if not ids:
         return {}
-    done = sa.func.count(SectionCompletion.id)
+    # The learner's completions first (the (user_id, section_id) index finds them), then the
+    # join: joining all completions of the tenant and filtering after is seconds on a big tenant.
+    mine = sa.select(SectionCompletion.section_id).where(SectionCompletion.user_id == user_id).subquery()
     rows = db.session.execute(
-        sa.select(Section.module_id, sa.func.count(Section.id), done)
-        .outerjoin(
-            SectionCompletion,
-            sa.and_(
-                SectionCompletion.section_id == Section.id,
-                SectionCompletion.tenant_id == Section.tenant_id,
-                SectionCompletion.user_id == user_id,
-            ),
-        )
+        sa.select(Section.module_id, sa.func.count(Section.id), sa.func.count(mine.c.section_id))
+        .outerjoin(mine, mine.c.section_id == Section.id)
         .where(Section.module_id.in_(ids))
         .group_by(Section.module_id)
     )

@@ -77,7 +77,7 @@ def _learner_redeems_it(journey: Journey) -> None:
     expect(page.get_by_role("heading", name="My redemptions", level=1)).to_be_visible()
     row = _status(journey)
     expect(row).to_have_count(1)
-    expect(row.locator(".badge")).to_have_text("Pending")
+    expect(row.locator(".badge")).to_have_text("Waiting for approval")
     journey.shot("mine-pending")
 
 
