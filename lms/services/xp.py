@@ -32,6 +32,7 @@ from lms.extensions import db
 from lms.i18n import label
 from lms.models import (
     Certificate,
+    ChatMessage,
     Group,
     Membership,
     Module,
@@ -275,6 +276,13 @@ def award_quiz_score(user_id: int, quiz_id: int, quiz_title: str, score: float |
     if score is None or score < QUIZ_HIGH_SCORE:
         return False
     return award(user_id, XpSourceType.QUIZ_HIGH_SCORE, str(quiz_id), amount_for("quiz_high_score"), quiz_title)
+
+
+def award_confirmed_answer(message: ChatMessage) -> bool:
+    """MENTOR_CONFIRMATION once per chat answer a mentor confirms (the chat's hook, issue 7)."""
+    if message.user_id is None:
+        return False
+    return award(message.user_id, XpSourceType.MENTOR_CONFIRMATION, str(message.id), amount_for("mentor_confirmation"))
 
 
 # --- The learner's pages --------------------------------------------------------------------

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import AuditLog, Notification, Reward, RewardRedemption, UserXpBalance, XpTransaction
+from lms.models import AuditLog, ChatMessage, Notification, Reward, RewardRedemption, UserXpBalance, XpTransaction
 from lms.models.enums import (
     AuditAction,
+    ChatMessageType,
     Difficulty,
     NotificationType,
     RedemptionStatus,
@@ -146,6 +147,16 @@ def test_quiz_high_score_needs_ninety_percent_and_pays_once(world: TwoTenants) -
         assert xp.award_quiz_score(world.ana.id, 5, "Safety", 90.0)
         assert not xp.award_quiz_score(world.ana.id, 5, "Safety", 100.0)
         assert _balance(world.ana.id).total_xp == 50
+
+
+def test_a_mentor_confirmed_chat_answer_pays_its_author_once(world: TwoTenants) -> None:
+    with tenant_context(world.acme.id):
+        answer = ChatMessage(user_id=world.ana.id, type=ChatMessageType.MESSAGE, body="Use the lockout kit.")
+        db.session.add(answer)
+        db.session.flush()
+        assert xp.award_confirmed_answer(answer)
+        assert not xp.award_confirmed_answer(answer)
+        assert _balance(world.ana.id).total_xp == 30
 
 
 def _expected_from_ledger(user_id: int) -> tuple[int, int, ReputationRank]:
