@@ -632,36 +632,27 @@ def _stripped(value: str | None) -> str | None:
     return value.strip() if value else value
 
 
-class CategoryView(ContentModelView):
+class _NamedListView(ContentModelView):
+    """Categories and tags: a name unique in the company (a form error, the database the guard) and an order."""
+
     permission = Permission.MANAGE_ALL_MODULES
     column_list = ("name", "sort_order")
     column_searchable_list = ("name",)
     column_default_sort: ClassVar = [("sort_order", False), ("name", False)]
     column_labels: ClassVar = {"name": _l("Name"), "sort_order": _l("Order")}
     form_columns = ("name", "sort_order")
-    form_args: ClassVar = {
-        "name": {
-            "filters": [_stripped],
-            "validators": [
-                Unique(db, ModuleCategory, ModuleCategory.name, message=_l("A category with this name already exists."))
-            ],
-        }
-    }
 
 
-class TagView(ContentModelView):
-    permission = Permission.MANAGE_ALL_MODULES
-    column_list = ("name", "sort_order")
-    column_searchable_list = ("name",)
-    column_default_sort: ClassVar = [("sort_order", False), ("name", False)]
-    column_labels: ClassVar = {"name": _l("Name"), "sort_order": _l("Order")}
-    form_columns = ("name", "sort_order")
-    form_args: ClassVar = {
-        "name": {
-            "filters": [_stripped],
-            "validators": [Unique(db, Tag, Tag.name, message=_l("A tag with this name already exists."))],
-        }
-    }
+def _unique_name(model: type, message: Any) -> dict[str, Any]:
+    return {"name": {"filters": [_stripped], "validators": [Unique(db, model, model.name, message=message)]}}
+
+
+class CategoryView(_NamedListView):
+    form_args: ClassVar = _unique_name(ModuleCategory, _l("A category with this name already exists."))
+
+
+class TagView(_NamedListView):
+    form_args: ClassVar = _unique_name(Tag, _l("A tag with this name already exists."))
 
 
 class PinnedModuleView(ContentModelView):
