@@ -70,6 +70,14 @@ def postgres_admin_url() -> str | None:
     return url
 
 
+def run_database_name(admin_url: str, purpose: str) -> str:
+    """A database name of this run and worker: two runs on one server (two checkouts, a
+    developer and CI) never drop each other's databases."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return f"{make_url(admin_url).database}_{purpose}_{run}_{worker}"
+
+
 @pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin_url = postgres_admin_url()
@@ -78,7 +86,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             pytest.fail("LMS_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set")
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    name = f"{make_url(admin_url).database}_lms_{_worker_index(request.config)}"
+    name = run_database_name(admin_url, "lms")
     yield fresh_postgres_database(admin_url, name)
     drop_postgres_database(admin_url, name)
 

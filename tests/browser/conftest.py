@@ -26,10 +26,16 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from sqlalchemy.engine import make_url
 
 from lms.demo.seed import DEMO_PASSWORD
-from tests.conftest import ROOT, drop_postgres_database, fresh_postgres_database, need_service, postgres_admin_url
+from tests.conftest import (
+    ROOT,
+    drop_postgres_database,
+    fresh_postgres_database,
+    need_service,
+    postgres_admin_url,
+    run_database_name,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -138,7 +144,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     if admin_url is None:
         database_url = f"sqlite:///{instance / 'browser.db'}"
     else:
-        database_name = f"{make_url(admin_url).database}_browser_{_worker()}"
+        database_name = run_database_name(admin_url, "browser")
         database_url = fresh_postgres_database(admin_url, database_name)
     env = _environment(database_url, instance)
     log = instance / "server.log"
