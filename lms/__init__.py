@@ -12,11 +12,14 @@ from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import load_config
 from lms.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # the longest an embedded-mode request waits for the write lock
+_SQLITE_WRITING = "lms.sqlite_writing"  # connection.info: this transaction has taken the write lock
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,6 +40,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(env, instance_path))
     if config:
         app.config.update({k: v for k, v in config.items() if k != "SQLALCHEMY_DATABASE_URI"})
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the load balancer saw them, for limits and the audit log.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -53,13 +60,14 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms import error_pages, i18n, models, tenancy  # noqa: F401 - models register tables; tenancy its hooks
+    from lms import bad_input, error_pages, i18n, models, security, tenancy  # noqa: F401 - models register tables; tenancy its hooks
     from lms.admin_views import init_admin
     from lms.auth import context as auth_context
     from lms.extensions import babel, csrf, db, limiter, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    bad_input.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
@@ -70,18 +78,34 @@ def _init_extensions(app: Flask) -> None:
     auth_context.init_app(app)
     error_pages.init_app(app)
     init_admin(app)
+    security.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
             _prepare_engine(engine)
 
 
 def _prepare_engine(engine: Engine) -> None:
-    """Per-engine fixes: SQLite savepoints and foreign keys; pools that survive fork().
+    """Per-engine fixes: SQLite that holds concurrent users; pools that survive fork().
 
     pysqlite starts transactions lazily and breaks SAVEPOINT; SQLAlchemy's documented
-    recipe hands transaction control to SQLAlchemy. RQ forks a work horse per job; a
-    pooled connection inherited from the parent must not be shared (SQLAlchemy's
-    "connection pools and os.fork()" recipe).
+    recipe hands transaction control to SQLAlchemy, and here it decides when to BEGIN.
+
+    The embedded mode serves several people at once (DESIGN.md: running; issue 10). A
+    deferred BEGIN that reads and then writes fails at once with "database is locked"
+    when another connection wrote in between: SQLite cannot move its read snapshot
+    forward, so waiting would not help and it does not wait. So a write transaction
+    takes its lock up front: the first statement that writes (or a SAVEPOINT, or a
+    SELECT ... FOR UPDATE, whose FOR UPDATE SQLite's dialect drops) is preceded by
+    BEGIN IMMEDIATE, which waits up to ``busy_timeout`` for the lock. Until then the
+    session's reads run without a transaction, each seeing the latest commit, as
+    PostgreSQL's READ COMMITTED (production) does and as Rails and Django run reads on
+    SQLite: page rendering, password hashing and PDF drawing never hold the lock. WAL
+    mode lets those reads run beside the writer; ``synchronous=NORMAL`` makes a commit a
+    short append synced at checkpoints (SQLite's advice for WAL: safe from corruption; a
+    power cut, not a crash, may undo the last commits).
+
+    RQ forks a work horse per job; a pooled connection inherited from the parent must
+    not be shared (SQLAlchemy's "connection pools and os.fork()" recipe).
     """
     if engine.dialect.name == "sqlite":
 
@@ -89,13 +113,24 @@ def _prepare_engine(engine: Engine) -> None:
         def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.info[_SQLITE_WRITING] = False
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_lock_before_writing(
+            connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+        ) -> None:
+            if connection.info.get(_SQLITE_WRITING, True) or _sqlite_reads_only(statement, context):
+                return
+            cursor.execute("BEGIN IMMEDIATE")
+            connection.info[_SQLITE_WRITING] = True
 
     @event.listens_for(engine, "connect")
     def _remember_pid(dbapi_connection: Any, record: Any) -> None:
@@ -108,6 +143,12 @@ def _prepare_engine(engine: Engine) -> None:
 
             record.dbapi_connection = proxy.dbapi_connection = None
             raise DisconnectionError("connection belongs to another process")
+
+
+def _sqlite_reads_only(statement: str, context: Any) -> bool:
+    """A plain SELECT; one the code wrote ``with_for_update()`` asks for the write lock."""
+    invoked = getattr(context, "invoked_statement", None)
+    return statement.lstrip()[:6].upper() == "SELECT" and getattr(invoked, "_for_update_arg", None) is None
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from rq import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
 
-from lms.jobs import QUEUES, get_queue, redis_connection
+from lms.jobs import QUEUES, get_queue, redis_connection, relay_outbox
+from lms.jobs.worker import HEARTBEAT, MAINTENANCE, WORKER_TTL, ShortLeaseWorker
+
+log = logging.getLogger(__name__)
+CRON_RESTART_DELAY = 5
 
 lms_cli = AppGroup("lms", help="Mojster operations: workers, cron, demo data.")
 
@@ -22,20 +30,46 @@ def _require_redis() -> None:
 @click.option("--queue", "queues", multiple=True, type=click.Choice(QUEUES), help="Queues to serve (default: all).")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
-    """Start an RQ worker (with its scheduler, which runs retries) inside the app context."""
+    """Start an RQ worker (with its scheduler, which runs retries) inside the app context.
+
+    It first relays the job outbox, so jobs that Redis missed while it was down go out
+    now. Urgent mail (the ``email`` queue) is served before ``default`` (DESIGN.md: jobs);
+    the timing of leases and maintenance is ``lms.jobs.worker``'s.
+    """
     _require_redis()
-    names = queues or QUEUES
-    worker = Worker([get_queue(name) for name in names], connection=redis_connection())
+    relay_outbox()
+    names = [name for name in ("email", "default") if name in (queues or QUEUES)]
+    worker = ShortLeaseWorker(
+        [get_queue(name) for name in names],
+        connection=redis_connection(),
+        job_monitoring_interval=HEARTBEAT,
+        maintenance_interval=MAINTENANCE,
+        worker_ttl=WORKER_TTL,
+    )
     worker.work(burst=burst, with_scheduler=True)
 
 
 @lms_cli.command("cron")
 def cron_command() -> None:
-    """Start RQ's cron scheduler with the periodic jobs of lms.jobs.schedule (run exactly one)."""
+    """Start RQ's cron scheduler with the periodic jobs of lms.jobs.schedule (run exactly one).
+
+    RQ's scheduler stops at the first Redis error; this one waits for Redis and starts
+    again, so the outbox relay it queues every minute resumes when Redis is back.
+    """
     _require_redis()
     scheduler = CronScheduler(connection=redis_connection())
     scheduler.load_config_from_file("lms.jobs.schedule")
-    scheduler.start()
+    while True:
+        try:
+            scheduler.start()
+        except RedisConnectionError as error:
+            log.warning("cron: Redis is unreachable (%s); starting again in %d s", error, CRON_RESTART_DELAY)
+            try:
+                time.sleep(CRON_RESTART_DELAY)
+            except StopRequested:
+                return
+        else:
+            return
 
 
 @lms_cli.command("send-test-mail")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -42,6 +43,24 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit such as ``5 per 10 minutes``, checked at start-up rather than at the first sign-in."""
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '5 per 10 minutes', not {raw!r}") from None
+    return raw
+
+
+def _proxies(env: Mapping[str, str]) -> int:
+    """How many proxies in front of the app set X-Forwarded-For and -Proto; 0 trusts none."""
+    hops = _int(env, "TRUSTED_PROXIES", 0)
+    if hops < 0:
+        raise ConfigError(f"TRUSTED_PROXIES must be 0 or more, not {hops}")
+    return hops
 
 
 def database_url(raw: str) -> str:
@@ -128,10 +147,21 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env, "REMEMBER_DAYS", 30),
+        "TRUSTED_PROXIES": _proxies(env),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis down must not stop sign-in (issue 10): Flask-Limiter logs a WARNING and counts in
+        # this process's memory until Redis answers again; short timeouts keep a hung Redis from
+        # holding requests, and a failure between the check and the count is logged, not a 500.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes"),
-        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
+        # Failed sign-ins (README: sign-in limits): the tight limit is per account and address, so
+        # a stranger's guesses never lock the owner out; the loose one per account stops guessing
+        # spread over many addresses; the one per address stops one address trying many accounts.
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": _rate(env, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "5 per 10 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": _rate(env, "LOGIN_LIMIT_PER_ACCOUNT", "100 per hour"),
+        "LOGIN_LIMIT_PER_IP": _rate(env, "LOGIN_LIMIT_PER_IP", "20 per 10 minutes"),
         "INVITE_TTL_HOURS": 7 * 24,
         "PASSWORD_RESET_TTL_HOURS": 1,
     }

@@ -1,16 +1,20 @@
 """Who may do what in a tenant (DESIGN.md: roles and permissions).
 
-``can(user, permission, tenant)`` = the membership role's defaults, plus the user's
-UserPermission grants in that tenant, whose ``scope`` may narrow them (e.g.
+``can(user, permission, tenant, scope)`` = the membership role's defaults, plus the user's
+UserPermission grants in that tenant, whose ``scope`` may narrow them to groups (e.g.
 ``{"group_ids": [3]}``). Mentoring a module of the tenant counts as a grant of
-MANAGE_OWN_MODULES (DESIGN.md: roles). Views use ``permission_required``; admin views use
-``lms.admin_views.base``, which calls ``can`` per view and per action.
+MANAGE_OWN_MODULES (DESIGN.md: roles). ``rights_of`` computes all of it in one query
+(once per request, as ``g.rights``); ``Reach`` is how far a held permission goes, and the
+one query helper every scoped screen narrows by. Views use ``permission_required``; admin
+views use ``lms.admin_views.base``, which narrows each view's rows by the user's reach.
+Who may change roles and grants is ``services.memberships``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -21,12 +25,13 @@ from flask_login import current_user
 
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.models import Membership, ModuleMentor, Tenant, User, UserPermission
+from lms.models import Membership, ModuleMentor, Tenant, User, UserGroup, UserPermission
 from lms.models.enums import Permission, Role, TenantRole
-from lms.tenancy import unscoped
+from lms.tenancy import tenant_context
 
 P = ParamSpec("P")
 R = TypeVar("R")
+Q = TypeVar("Q")
 
 ALL_PERMISSIONS = frozenset(Permission)
 HR_PERMISSIONS = frozenset(
@@ -56,6 +61,16 @@ ROLE_DEFAULTS: dict[TenantRole, frozenset[Permission]] = {
 SETTINGS_ROLES = frozenset({TenantRole.OWNER, TenantRole.SUPER_ADMIN})
 OPERATIONS_ROLES = frozenset({TenantRole.OWNER, TenantRole.SUPER_ADMIN, TenantRole.ADMIN})
 PLATFORM_ROLES = frozenset({Role.OWNER, Role.SUPER_ADMIN})
+# Rights flow downward (DESIGN.md: roles): nobody gives a role above their own or changes
+# someone who ranks above them.
+ROLE_RANK: dict[TenantRole, int] = {
+    TenantRole.VIEWER: 0,
+    TenantRole.EMPLOYEE: 1,
+    TenantRole.HR: 2,
+    TenantRole.ADMIN: 3,
+    TenantRole.SUPER_ADMIN: 4,
+    TenantRole.OWNER: 5,
+}
 
 
 def is_platform_staff(user: User | None) -> bool:
@@ -63,22 +78,23 @@ def is_platform_staff(user: User | None) -> bool:
 
 
 @contextmanager
-def _tenant_lookup() -> Iterator[None]:
+def _tenant_lookup(tenant: Tenant) -> Iterator[None]:
     """Read one named tenant's membership and grants, whichever tenant (if any) is active.
 
-    The queries below filter by ``tenant.id`` themselves, so the answer about a tenant
-    never depends on the request's tenant (a job has none, a platform screen another).
-    Pending rows are flushed first, under the normal guard, so nothing is stamped or
-    let through while the scope is lifted.
+    The block enters that tenant (``tenant_context`` scopes even inside ``unscoped()``), so
+    the answer about a tenant never depends on the request's tenant (a job has none, a
+    platform screen another); the queries also filter by ``tenant.id`` themselves. Not
+    ``unscoped()``: nothing here crosses tenants, and this runs several times a request,
+    where ``unscoped``'s INFO line would drown the log. Pending rows are flushed first,
+    under the context they were added in, so nothing is stamped with this tenant by mistake.
     """
-    db.session.flush()
-    with unscoped("permission lookup in one named tenant"):
+    with tenant_context(tenant.id):
         yield
 
 
 def role_in(user: User, tenant: Tenant) -> TenantRole | None:
     """The user's role in the tenant: the active membership's, or SUPER_ADMIN for platform support."""
-    with _tenant_lookup():
+    with _tenant_lookup(tenant):
         role = db.session.scalar(
             sa.select(Membership.role).where(
                 Membership.tenant_id == tenant.id, Membership.user_id == user.id, Membership.is_active
@@ -92,48 +108,147 @@ def role_in(user: User, tenant: Tenant) -> TenantRole | None:
 
 
 class InvalidScope(LmsError):
-    """A grant's scope is not an object of id lists."""
+    """A grant's scope is not an object of group id lists, or its permission cannot be narrowed."""
 
 
-def check_scope(scope: object) -> None:
-    """A scope is empty or an object whose values are lists of ids, e.g. ``{"group_ids": [3]}``;
-    ``_scope_allows`` compares such lists, and anything else would make it guess."""
+class OutOfReach(LmsError):
+    """A row outside the groups a scoped grant reaches was to be written."""
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far a held permission reaches: everywhere, or the groups a grant's scope names
+    and the people in them (DESIGN.md: a scoped grant narrows everything it opens).
+
+    Admin lists, details, actions, exports and counts, ajax pickers and the services that
+    change people all narrow through ``narrow_people`` / ``narrow_groups``, so a scope is
+    one rule, not a filter remembered per view.
+    """
+
+    group_ids: frozenset[int] | None = None
+
+    @property
+    def everywhere(self) -> bool:
+        return self.group_ids is None
+
+    def __and__(self, other: Reach) -> Reach:
+        if self.group_ids is None:
+            return other
+        if other.group_ids is None:
+            return self
+        return Reach(self.group_ids & other.group_ids)
+
+    def covers(self, scope: Mapping[str, Any] | None) -> bool:
+        """Does a grant of ``scope`` (None or ``{}``: everywhere) lie inside this reach?"""
+        if self.group_ids is None:
+            return True
+        wanted = (scope or {}).get("group_ids")
+        return wanted is not None and set(wanted) <= self.group_ids
+
+    def people(self) -> sa.Select[tuple[int]]:
+        """The ids of the people inside a scoped reach (members of its groups)."""
+        return sa.select(UserGroup.user_id).where(UserGroup.group_id.in_(sorted(self.group_ids or ())))
+
+    def narrow_people(self, query: Q, user_id: Any) -> Q:
+        """Rows about people (``user_id`` column) inside the reach."""
+        return query if self.group_ids is None else query.filter(user_id.in_(self.people()))
+
+    def narrow_groups(self, query: Q, group_id: Any) -> Q:
+        """Rows of groups (``group_id`` column) inside the reach."""
+        return query if self.group_ids is None else query.filter(group_id.in_(sorted(self.group_ids)))
+
+    def reaches_person(self, user_id: int) -> bool:
+        if self.group_ids is None:
+            return True
+        return bool(db.session.scalar(sa.select(self.people().where(UserGroup.user_id == user_id).exists())))
+
+
+EVERYWHERE = Reach()
+NOWHERE = Reach(frozenset())
+
+# The permissions whose screens narrow to groups and their people; a scope on any other
+# permission has nothing to narrow, so it is refused when granted and ignored if stored.
+SCOPABLE_PERMISSIONS = frozenset(
+    {
+        Permission.MANAGE_USERS,
+        Permission.MANAGE_GROUPS,
+        Permission.VIEW_ALL_PROGRESS,
+        Permission.VIEW_GROUP_PROGRESS,
+        Permission.OVERRIDE_PROGRESS,
+        Permission.EXPORT_REPORTS,
+    }
+)
+
+
+def _group_ids(scope: object) -> frozenset[int] | None:
+    """A stored or typed scope as group ids: None for everywhere; raises InvalidScope otherwise."""
     if scope is None or scope == {}:
-        return
-    if not isinstance(scope, dict) or not all(
-        isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-        for ids in scope.values()
-    ):
-        raise InvalidScope(_l('Write the scope as an object of id lists, e.g. {"group_ids": [3, 7]}.'))
+        return None
+    ids = scope.get("group_ids") if isinstance(scope, dict) and set(scope) == {"group_ids"} else None
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise InvalidScope(_l('Write the scope as a list of group ids, e.g. {"group_ids": [3, 7]}, or leave it empty.'))
+    if any(not 0 < i < 2**31 for i in ids):
+        raise InvalidScope(_l("Group ids are positive whole numbers."))
+    return frozenset(ids)
 
 
-def _scope_allows(grant_scope: dict[str, Any] | None, scope: dict[str, Any] | None) -> bool:
-    """An unscoped grant allows everything; a scoped one only what lies inside its lists."""
-    if not grant_scope or scope is None:
-        return True
-    for key, wanted in scope.items():
-        allowed = grant_scope.get(key)
-        if allowed is None:
-            continue
-        wanted_values = wanted if isinstance(wanted, list | tuple | set) else [wanted]
-        if not set(wanted_values) <= set(allowed):
-            return False
-    return True
+def check_scope(scope: object, permission: Permission | None = None) -> None:
+    """A scope is empty (everywhere) or ``{"group_ids": [..]}`` on a permission that can be narrowed."""
+    if _group_ids(scope) is not None and permission is not None and permission not in SCOPABLE_PERMISSIONS:
+        raise InvalidScope(_l("This permission cannot be narrowed to groups; leave the scope empty."))
 
 
-def permissions_of(user: User, tenant: Tenant, role: TenantRole | None = None) -> set[Permission]:
-    """Every permission the user holds in the tenant, ignoring grant scopes (for menus)."""
+@dataclass(frozen=True)
+class Rights:
+    """What one user holds in one tenant: the role and how far each held permission reaches."""
+
+    role: TenantRole | None
+    reaches: Mapping[Permission, Reach]
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return frozenset(self.reaches)
+
+    def reach(self, permission: Permission) -> Reach:
+        return self.reaches.get(permission, NOWHERE)
+
+
+NO_RIGHTS = Rights(None, {})
+
+
+def rights_of(user: User | None, tenant: Tenant, role: TenantRole | None = None) -> Rights:
+    """The role's defaults (everywhere) plus the user's grants with their scopes, and mentoring.
+
+    A permission held unscoped, by role or by grant, reaches everywhere whatever else is
+    granted; a scoped grant of a permission that cannot be narrowed counts for nothing.
+    Grants and mentoring come in one query: this runs on every request.
+    """
+    if user is None or not user.is_active:
+        return NO_RIGHTS
     role = role if role is not None else role_in(user, tenant)
     if role is None:
-        return set()
-    granted = sa.select(UserPermission.permission).where(
+        return NO_RIGHTS
+    granted = sa.select(UserPermission.permission, UserPermission.scope).where(
         UserPermission.tenant_id == tenant.id, UserPermission.user_id == user.id
     )
-    # Grants and mentoring in one query: this runs on every request.
-    mentoring = sa.select(sa.literal(Permission.MANAGE_OWN_MODULES.name)).where(_mentoring(user, tenant).exists())
-    with _tenant_lookup():
-        held = db.session.scalars(granted.union_all(mentoring)).all()
-    return set(ROLE_DEFAULTS[role]) | set(held)
+    mentoring = sa.select(
+        sa.literal(Permission.MANAGE_OWN_MODULES.name), sa.cast(sa.null(), UserPermission.scope.type)
+    ).where(_mentoring(user, tenant).exists())
+    with _tenant_lookup(tenant):
+        rows = db.session.execute(granted.union_all(mentoring)).all()
+    reaches = dict.fromkeys(ROLE_DEFAULTS[role], EVERYWHERE)
+    for permission, scope in rows:
+        if reaches.get(permission) is EVERYWHERE:
+            continue
+        try:
+            group_ids = _group_ids(scope)
+        except InvalidScope:
+            continue
+        if group_ids is None:
+            reaches[permission] = EVERYWHERE
+        elif permission in SCOPABLE_PERMISSIONS:
+            reaches[permission] = Reach(group_ids)
+    return Rights(role, reaches)
 
 
 def _mentoring(user: User, tenant: Tenant) -> sa.Select[tuple[int]]:
@@ -141,27 +256,11 @@ def _mentoring(user: User, tenant: Tenant) -> sa.Select[tuple[int]]:
 
 
 def can(user: User | None, permission: Permission, tenant: Tenant, scope: dict[str, Any] | None = None) -> bool:
-    """True when the role's defaults or a grant (whose scope covers ``scope``) allow ``permission``."""
-    if user is None or not user.is_active:
+    """True when the user holds ``permission`` and, given a ``scope``, reaches all of it."""
+    rights = rights_of(user, tenant)
+    if permission not in rights.reaches:
         return False
-    role = role_in(user, tenant)
-    if role is None:
-        return False
-    if permission in ROLE_DEFAULTS[role]:
-        return True
-    with _tenant_lookup():
-        if permission is Permission.MANAGE_OWN_MODULES and db.session.scalar(
-            sa.select(_mentoring(user, tenant).exists())
-        ):
-            return True
-        grants = db.session.scalars(
-            sa.select(UserPermission.scope).where(
-                UserPermission.tenant_id == tenant.id,
-                UserPermission.user_id == user.id,
-                UserPermission.permission == permission,
-            )
-        ).all()
-    return any(_scope_allows(grant_scope, scope) for grant_scope in grants)
+    return scope is None or rights.reach(permission).covers(scope)
 
 
 def can_manage_settings(role: TenantRole | None) -> bool:
@@ -173,18 +272,28 @@ def can_submit(role: TenantRole | None) -> bool:
     return role is not None and role is not TenantRole.VIEWER
 
 
-def current_can(permission: Permission, scope: dict[str, Any] | None = None) -> bool:
-    """``can`` for the signed-in user in the request's tenant.
+def current_rights() -> Rights:
+    """The signed-in user's rights in the request's tenant, computed once per request."""
+    if g.get("tenant") is None or not current_user.is_authenticated:
+        return NO_RIGHTS
+    return g.get("rights", NO_RIGHTS)
 
-    Without a scope it reads the set computed once per request (``g.permissions``), so
-    a menu of twenty views costs no queries; with a scope it asks ``can``.
-    """
-    tenant = g.get("tenant")
-    if tenant is None or not current_user.is_authenticated:
+
+def current_can(permission: Permission, scope: dict[str, Any] | None = None) -> bool:
+    """``can`` for the signed-in user in the request's tenant, with no query (``g.rights``)."""
+    rights = current_rights()
+    if permission not in rights.reaches:
         return False
-    if scope is None:
-        return permission in g.get("permissions", ())
-    return can(current_user, permission, tenant, scope)
+    return scope is None or rights.reach(permission).covers(scope)
+
+
+def current_reach(*permissions: Permission) -> Reach:
+    """How far the signed-in user reaches holding all of ``permissions`` (their intersection)."""
+    rights = current_rights()
+    reach = EVERYWHERE
+    for permission in permissions:
+        reach &= rights.reach(permission)
+    return reach
 
 
 def permission_required(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:

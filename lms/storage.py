@@ -3,6 +3,9 @@
 Web processes keep nothing on their own disk that another host would need: the
 local backend serves the embedded mode and a single machine; an S3-compatible
 backend plugs in behind the same three calls (DESIGN.md: running).
+
+A file a row names but the storage no longer holds (lost with a disk, removed by hand)
+is ``MissingFile``, which every page serving files answers with a 404 (issue 10).
 """
 
 from __future__ import annotations
@@ -13,13 +16,25 @@ from typing import Protocol
 
 from flask import current_app
 
+from lms.errors import LmsError
+
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+
+
+class MissingFile(LmsError):
+    """The storage holds no file under this key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class Storage(Protocol):
     def save(self, key: str, data: bytes) -> None: ...
 
-    def read(self, key: str) -> bytes: ...
+    def read(self, key: str) -> bytes:
+        """The file's bytes; MissingFile when there is none."""
+        ...
 
     def delete(self, key: str) -> None: ...
 
@@ -43,7 +58,10 @@ class LocalStorage:
         temporary.replace(path)
 
     def read(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise MissingFile(key) from None
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

@@ -61,6 +61,33 @@ def test_bad_numbers_and_flags_are_named(tmp_path: Path) -> None:
         load_config({"SECRET_KEY": "x", "BASE_URL": "lms.example.com"}, tmp_path)
 
 
+@pytest.mark.parametrize(("raw", "hops"), [(None, 0), ("0", 0), ("1", 1), ("2", 2)])
+def test_trusted_proxies_default_to_none(tmp_path: Path, raw: str | None, hops: int) -> None:
+    env = {"SECRET_KEY": "x"} if raw is None else {"SECRET_KEY": "x", "TRUSTED_PROXIES": raw}
+    assert load_config(env, tmp_path)["TRUSTED_PROXIES"] == hops
+
+
+@pytest.mark.parametrize("raw", ["-1", "one", "1.5"])
+def test_bad_trusted_proxies_are_named(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        load_config({"SECRET_KEY": "x", "TRUSTED_PROXIES": raw}, tmp_path)
+
+
+def test_sign_in_limits_have_defaults_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    config = load_config({"SECRET_KEY": "x", "LOGIN_LIMIT_PER_ACCOUNT": "50/hour"}, tmp_path)
+    assert config["LOGIN_LIMIT_PER_ACCOUNT_AND_IP"] == "5 per 10 minutes"
+    assert config["LOGIN_LIMIT_PER_ACCOUNT"] == "50/hour"
+    assert config["LOGIN_LIMIT_PER_IP"] == "20 per 10 minutes"
+    with pytest.raises(ConfigError, match="LOGIN_LIMIT_PER_IP must be a rate such as '5 per 10 minutes'"):
+        load_config({"SECRET_KEY": "x", "LOGIN_LIMIT_PER_IP": "twenty a minute"}, tmp_path)
+
+
+def test_the_rate_limiter_falls_back_to_memory_when_its_redis_is_down(tmp_path: Path) -> None:
+    config = load_config({"SECRET_KEY": "x", "REDIS_URL": "redis://redis:6379/0"}, tmp_path)
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0"
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+
+
 def _flask(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path), **env}
     return subprocess.run(

@@ -64,6 +64,7 @@ class ProgressOverrideView(TenantModelView):
     """Mark a module completed for a learner, with a reason; optionally with a certificate."""
 
     permission = Permission.OVERRIDE_PROGRESS
+    scope_user = "user_id"
     allow_edit = False
     allow_delete = False
     audit_actions: ClassVar = {
@@ -97,7 +98,10 @@ class ProgressOverrideView(TenantModelView):
     column_default_sort = ("created_at", True)
     column_auto_select_related = False
     form_columns = ("user", "module", "reason", "allow_certificate")
-    form_ajax_refs: ClassVar = {"user": MemberLoader("user"), "module": ModuleLoader("module", published_only=True)}
+    form_ajax_refs: ClassVar = {
+        "user": MemberLoader("user", within=Permission.OVERRIDE_PROGRESS),
+        "module": ModuleLoader("module", published_only=True),
+    }
     form_args: ClassVar = {
         "user": {"validators": [InputRequired()]},
         "module": {"validators": [InputRequired()]},
@@ -175,12 +179,14 @@ def _may_change() -> bool:
 
 
 class CertificateView(TenantModelView):
-    """Every certificate of the company: list and details; revoke, re-send, regenerate."""
+    """Every certificate of the company: list, details and a CSV export; revoke, re-send, regenerate."""
 
     permission = Permission.VIEW_ALL_PROGRESS
+    scope_user = "user_id"
     allow_create = False
     allow_edit = False
     allow_delete = False
+    allow_export = True
     simple_list_pager = True
     column_list = (
         "user.name",
@@ -264,7 +270,8 @@ class CertificateView(TenantModelView):
         """All or nothing: one refusal (a revoked certificate cannot be sent) is flashed and changes nothing."""
         if not _may_change():
             abort(403)
-        chosen = tools.get_query_for_ids(self.get_query(), Certificate, ids).all()
+        chosen = tools.get_query_for_ids(self.narrow(self.get_query(), Permission.OVERRIDE_PROGRESS), Certificate, ids)
+        chosen = chosen.all()
         try:
             for certificate in chosen:
                 change(certificate)
@@ -284,6 +291,8 @@ class CertificateView(TenantModelView):
         if not pk.isdigit():
             abort(404)
         certificate = self.get_one(pk)
+        if not self.within_reach(certificate, Permission.OVERRIDE_PROGRESS):
+            abort(404)
         form = RevokeForm(get_form_data())
         return_url = get_redirect_target() or self.get_url(".index_view")
         if validate_form_on_submit(form):

@@ -27,6 +27,7 @@ from lms.admin_views.people import time_filters
 from lms.extensions import db
 from lms.models import Module, Quiz, QuizAttempt, QuizQuestion, User
 from lms.models.enums import AuditAction, Permission, QuestionType
+from lms.models.types import row_id
 from lms.services import quizzes
 
 QUIZ_AUDIT: dict[str, AuditAction] = dict.fromkeys(("create", "update", "delete"), AuditAction.QUIZ_UPDATED)
@@ -188,7 +189,7 @@ class QuestionView(ContentModelView):
     create_only_fields = ("quiz",)
 
     def _one_quiz(self, query: Query[Any]) -> Query[Any]:
-        quiz_id = request.args.get("quiz_id", type=int)
+        quiz_id = request.args.get("quiz_id", type=row_id)
         return query if quiz_id is None else query.filter(QuizQuestion.quiz_id == quiz_id)
 
     def get_query(self) -> Query[Any]:
@@ -198,7 +199,7 @@ class QuestionView(ContentModelView):
         return self._one_quiz(super().get_count_query())
 
     def render(self, template: str, **kwargs: Any) -> str:
-        quiz_id = request.args.get("quiz_id", type=int)
+        quiz_id = request.args.get("quiz_id", type=row_id)
         if quiz_id is not None and "current_quiz" not in kwargs:
             kwargs["current_quiz"] = self.form_ajax_refs["quiz"].get_one(quiz_id)
         return super().render(template, **kwargs)
@@ -251,6 +252,7 @@ class AttemptView(TenantModelView):
     """
 
     permission = Permission.VIEW_ALL_PROGRESS
+    scope_user = "user_id"
     allow_create = False
     allow_edit = False
     allow_delete = False

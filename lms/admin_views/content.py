@@ -39,6 +39,7 @@ from lms.admin_views.base import (
     TenantModelView,
     enum_choices,
     enum_coerce,
+    groups_within,
     label_formatter,
     prefill,
 )
@@ -67,6 +68,7 @@ from lms.models.enums import (
     TenantRole,
     VideoSourceType,
 )
+from lms.models.types import row_id
 from lms.services import content, uploads
 
 
@@ -558,13 +560,13 @@ class SectionView(OwnModulesMixin, ContentModelView):
     edit_only_fields = ("remove_attachments",)
 
     def reachable(self, query: Any) -> Any:
-        module_id = request.args.get("module_id", type=int)
+        module_id = request.args.get("module_id", type=row_id)
         if module_id is not None:
             query = query.filter(Section.module_id == module_id)
         return super().reachable(query)
 
     def render(self, template: str, **kwargs: Any) -> str:
-        module_id = request.args.get("module_id", type=int)
+        module_id = request.args.get("module_id", type=row_id)
         if module_id is not None and "current_module" not in kwargs:
             kwargs["current_module"] = self.form_ajax_refs["module"].get_one(module_id)
         return super().render(template, **kwargs)
@@ -688,6 +690,7 @@ class AssignmentView(ContentModelView):
     """Modules assigned to groups, with deadlines; ``?group_id=`` shows one group's assignments."""
 
     permission = Permission.MANAGE_GROUPS
+    scope_group = "group_id"
     audit_actions: ClassVar = {
         "create": AuditAction.MODULE_ASSIGNED,
         "update": AuditAction.RECORD_UPDATED,
@@ -715,6 +718,7 @@ class AssignmentView(ContentModelView):
     form_columns = ("group", "module", "deadline_days", "is_mandatory")
     form_ajax_refs: ClassVar = {"module": ModuleLoader("module")}
     form_args: ClassVar = {
+        "group": {"query_factory": groups_within(Permission.MANAGE_GROUPS)},
         "module": {
             "validators": [
                 unique_together(
@@ -741,7 +745,7 @@ class AssignmentView(ContentModelView):
         return self._one_group(super().get_count_query())
 
     def _one_group(self, query: Any) -> Any:
-        group_id = request.args.get("group_id", type=int)
+        group_id = request.args.get("group_id", type=row_id)
         return query if group_id is None else query.filter(ModuleGroup.group_id == group_id)
 
     def create_form(self, obj: Any = None) -> Any:

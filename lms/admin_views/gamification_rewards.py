@@ -31,7 +31,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.assessment_certificates import Required
-from lms.admin_views.base import TenantModelView, changed_fields, label_formatter
+from lms.admin_views.base import TenantModelView, changed_fields, label_formatter, row_key
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import LABELS
@@ -222,7 +222,7 @@ class RedemptionView(TenantModelView):
 
     @expose("/reject/", methods=("GET", "POST"))
     def bulk_reject_view(self) -> Response | tuple[str, int]:
-        ids = [part for part in request.args.get("ids", "").split(",") if part.isdigit()]
+        ids = [part for part in request.args.get("ids", "").split(",") if row_key(RewardRedemption, part)]
         chosen = self._chosen(ids)
         if not chosen:
             abort(404)

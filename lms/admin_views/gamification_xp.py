@@ -70,7 +70,7 @@ class XpTransactionView(TenantModelView):
     column_sortable_list = ("amount", "created_at")
     column_default_sort = ("created_at", True)
     column_auto_select_related = False
-    form_columns = ("user", "amount", "reason")
+    form_columns = ("user", "amount", "reason", "key")  # Flask-Admin leaves out extra fields not listed
     form_ajax_refs: ClassVar = {"user": MemberLoader("user")}
     form_extra_fields: ClassVar = {"key": HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=64)])}
     form_args: ClassVar = {

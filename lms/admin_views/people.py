@@ -20,22 +20,32 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, lazyload, selectinload
 from werkzeug.wrappers import Response
-from wtforms import ColorField, EmailField, SelectField, StringField, ValidationError
+from wtforms import ColorField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import AccessMixin, MemberLoader, TenantModelView, prefill
+from lms.admin_views.base import (
+    AccessMixin,
+    MemberLoader,
+    TenantModelView,
+    enum_choices,
+    enum_coerce,
+    groups_within,
+    prefill,
+)
 from lms.auth.forms import email_address
 from lms.errors import LmsError
 from lms.extensions import db
+from lms.i18n import label
 from lms.models import AuditLog, EmailPreference, Group, Membership, User, UserGroup, UserPermission
 from lms.models.enums import AuditAction, Permission, TenantPlan, TenantRole, TenantTheme
-from lms.permissions import InvalidScope, can_manage_settings, check_scope
+from lms.permissions import can_manage_settings, current_rights
 from lms.services import invites, memberships, tenants
 from lms.services.invites import AlreadyMember
-from lms.services.memberships import RoleNotGrantable
+from lms.services.memberships import RightsRefused
 from lms.services.plans import PlanLimitReached
 
 LANGUAGES = [("sl", "Slovenščina"), ("en", "English")]
@@ -55,26 +65,34 @@ def _with_user(query: Query[Any], relation: Any) -> Query[Any]:
     return query.options(selectinload(relation).load_only(User.email, User.name))
 
 
+def _refuse_on(form: Any, error: RightsRefused, fallback: str) -> None:
+    """A refusal of ``services.memberships`` as an error on the field it concerns."""
+    field = getattr(form, error.field, None) or getattr(form, fallback)
+    field.errors = [*field.errors, str(error)]
+
+
+def _offer_roles(field: Any, current: TenantRole | None = None) -> None:
+    """Only the roles the signed-in user may give (and the one the member has now)."""
+    roles = memberships.grantable_roles(current_rights())
+    field.choices = [(role.name, label(role)) for role in TenantRole if role in roles or role is current]
+
+
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), email_address(), Length(max=254)])
-    role = SelectField(
-        _l("Role"),
-        choices=[(role.value, role.name) for role in TenantRole],
-        default=TenantRole.EMPLOYEE.value,
-        coerce=TenantRole,
-    )
+    role = SelectField(_l("Role"), default=TenantRole.EMPLOYEE.name, coerce=enum_coerce(TenantRole))
 
 
 class MembershipView(TenantModelView):
     """Users & memberships (issue 4).
 
     People come in by invite, never by a bare "create"; editing changes the role;
-    deactivating keeps the membership and its history (there is no delete). Role changes
-    and (de)activations go through ``services.memberships``, which keeps the last owner
-    and lets only owners hand out the owning roles.
+    deactivating keeps the membership and its history (there is no delete). Role changes,
+    (de)activations and invites go through ``services.memberships``: rights flow downward
+    and the last owner stays.
     """
 
     permission = Permission.MANAGE_USERS
+    scope_user = "user_id"
     allow_create = False
     allow_delete = False
     list_template = "admin/people/memberships.html"
@@ -93,17 +111,21 @@ class MembershipView(TenantModelView):
     column_default_sort = ("created_at", True)
     column_auto_select_related = False
     form_columns = ("role",)
+    form_choices: ClassVar[dict[str, Any]] = {"role": enum_choices(TenantRole)}
+    form_args: ClassVar[dict[str, Any]] = {"role": {"coerce": enum_coerce(TenantRole)}}
 
     def get_query(self) -> Query[Membership]:
         return _with_user(super().get_query(), Membership.user).options(lazyload(Membership.tenant))
 
-    def update_model(self, form: Any, model: Membership) -> bool:
-        """The edit form only changes the role; a refused change is an error on that field.
+    def edit_form(self, obj: Membership | None = None) -> Any:
+        form = super().edit_form(obj)
+        _offer_roles(form.role, obj.role if obj is not None else None)
+        return form
 
-        Flask-Admin's enum fields hand over the member's name; the service takes the enum.
-        """
+    def update_model(self, form: Any, model: Membership) -> bool:
+        """The edit form only changes the role; a refused change is an error on that field."""
         try:
-            memberships.change_role(model, TenantRole(form.role.data), by=g.role)
+            memberships.change_role(model, form.role.data, by=current_user)
         except LmsError as error:
             db.session.rollback()
             form.role.errors.append(str(error))
@@ -114,13 +136,13 @@ class MembershipView(TenantModelView):
     @expose("/invite/", methods=("GET", "POST"))
     def invite_view(self) -> str | Response:
         form = InviteForm()
+        _offer_roles(form.role)
         if form.validate_on_submit():
             try:
-                memberships.check_grantable(form.role.data, by=g.role)
                 invites.invite(g.tenant, form.email.data, form.role.data, current_user)
-            except RoleNotGrantable as error:
+            except RightsRefused as error:
                 db.session.rollback()
-                form.role.errors.append(str(error))
+                _refuse_on(form, error, "role")
             except (AlreadyMember, PlanLimitReached) as error:
                 db.session.rollback()
                 form.email.errors.append(str(error))
@@ -152,7 +174,7 @@ class MembershipView(TenantModelView):
         chosen = tools.get_query_for_ids(self.get_query(), Membership, ids).all()
         try:
             for membership in chosen:
-                change(membership, by=g.role)
+                change(membership, by=current_user)
         except LmsError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -161,22 +183,16 @@ class MembershipView(TenantModelView):
         return len(chosen)
 
 
-def _valid_scope(form: Any, field: Any) -> None:
-    try:
-        check_scope(field.data)
-    except InvalidScope as error:
-        raise ValidationError(str(error)) from error
-
-
 class UserPermissionView(TenantModelView):
-    """Permissions granted to one member on top of their role (DESIGN.md: roles and permissions)."""
+    """Permissions granted to one member on top of their role (DESIGN.md: roles and permissions).
+
+    Granting, changing and revoking go through ``services.memberships`` (audited there):
+    the form offers only other people within reach and permissions the user holds, and a
+    tampered form is refused there with an error on its field.
+    """
 
     permission = Permission.MANAGE_USERS
-    audit_actions: ClassVar[dict[str, AuditAction]] = {
-        "create": AuditAction.PERMISSION_GRANTED,
-        "update": AuditAction.PERMISSION_GRANTED,
-        "delete": AuditAction.PERMISSION_REVOKED,
-    }
+    scope_user = "user_id"
     column_list = ("user.email", "permission", "scope", "created_at")
     column_labels: ClassVar[dict[str, Any]] = {
         "user": _l("Member"),
@@ -189,27 +205,72 @@ class UserPermissionView(TenantModelView):
     column_filters = ("permission",)
     column_auto_select_related = False
     form_columns = ("user", "permission", "scope")
-    form_ajax_refs: ClassVar[dict[str, Any]] = {"user": MemberLoader("user")}
+    form_ajax_refs: ClassVar[dict[str, Any]] = {
+        "user": MemberLoader("user", within=Permission.MANAGE_USERS, others_only=True)
+    }
+    form_choices: ClassVar[dict[str, Any]] = {"permission": enum_choices(Permission)}
     form_args: ClassVar[dict[str, Any]] = {
-        "scope": {
-            "validators": [_valid_scope],
-            "description": _l('Empty for everywhere, or e.g. {"group_ids": [3, 7]}.'),
-        }
+        "permission": {"coerce": enum_coerce(Permission)},
+        "scope": {"description": _l('Empty for everywhere, or e.g. {"group_ids": [3, 7]}.')},
     }
 
     def get_query(self) -> Query[UserPermission]:
         return _with_user(super().get_query(), UserPermission.user)
 
-    def on_model_change(self, form: Any, model: UserPermission, is_created: bool) -> None:
-        if is_created:
-            model.granted_by_id = current_user.id
-        super().on_model_change(form, model, is_created)
+    def create_form(self, obj: Any = None) -> Any:
+        return self._offer_permissions(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._offer_permissions(super().edit_form(obj))
+
+    @staticmethod
+    def _offer_permissions(form: Any) -> Any:
+        held = memberships.grantable_permissions(current_rights())
+        form.permission.choices = [(permission.name, label(permission)) for permission in held]
+        return form
+
+    def create_model(self, form: Any) -> UserPermission | bool:
+        try:
+            row = memberships.grant(g.tenant, form.user.data, form.permission.data, form.scope.data, by=current_user)
+        except RightsRefused as error:
+            return self._refused(form, error)
+        except IntegrityError as error:  # the member holds this permission already
+            return self.save_refused(form, error)
+        db.session.commit()
+        return row
+
+    def update_model(self, form: Any, model: UserPermission) -> bool:
+        try:
+            memberships.change_grant(model, form.permission.data, form.scope.data, by=current_user)
+        except RightsRefused as error:
+            return self._refused(form, error)
+        except IntegrityError as error:
+            return self.save_refused(form, error)
+        db.session.commit()
+        return True
+
+    def delete_model(self, model: UserPermission) -> bool:
+        try:
+            memberships.revoke(model, by=current_user)
+        except RightsRefused as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return False
+        db.session.commit()
+        return True
+
+    @staticmethod
+    def _refused(form: Any, error: RightsRefused) -> bool:
+        db.session.rollback()
+        _refuse_on(form, error, "permission")
+        return False
 
 
 class GroupView(TenantModelView):
     """Groups of employees; their members are kept in "Group members" (``UserGroupView``)."""
 
     permission = Permission.MANAGE_GROUPS
+    scope_group = "id"
     audit_actions: ClassVar[dict[str, AuditAction]] = {
         "create": AuditAction.GROUP_CREATED,
         "update": AuditAction.GROUP_UPDATED,
@@ -241,6 +302,7 @@ class UserGroupView(TenantModelView):
     """Who is in which group; adding and removing are audited as group membership changes."""
 
     permission = Permission.MANAGE_GROUPS
+    scope_group = "group_id"
     allow_edit = False
     audit_actions: ClassVar[dict[str, AuditAction]] = {
         **TenantModelView.audit_actions,
@@ -261,7 +323,9 @@ class UserGroupView(TenantModelView):
     column_default_sort = ("created_at", True)
     column_auto_select_related = False
     form_columns = ("group", "user")
-    form_ajax_refs: ClassVar[dict[str, Any]] = {"user": MemberLoader("user")}
+    # Only people the user may manage: a group-scoped holder cannot pull anyone into reach.
+    form_ajax_refs: ClassVar[dict[str, Any]] = {"user": MemberLoader("user", within=Permission.MANAGE_USERS)}
+    form_args: ClassVar[dict[str, Any]] = {"group": {"query_factory": groups_within(Permission.MANAGE_GROUPS)}}
 
     def get_query(self) -> Query[UserGroup]:
         return _with_user(super().get_query(), UserGroup.user).options(
@@ -278,6 +342,7 @@ class EmailPreferenceView(TenantModelView):
     """Members' email settings, for support: list and edit only (each member has one row)."""
 
     permission = Permission.MANAGE_USERS
+    scope_user = "user_id"
     allow_create = False
     allow_delete = False
     column_list = (

@@ -12,12 +12,14 @@ from typing import Any, ClassVar
 
 from flask_admin import BaseView
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import PlatformModelView, TenantModelView
 from lms.admin_views.people import LANGUAGES, Matches
 from lms.models import ChangelogEntry, Tenant
 from lms.models.enums import AuditAction
+from lms.models.types import utcnow
 from lms.services.tenants import SLUG_PATTERN, timezones
 
 
@@ -63,8 +65,23 @@ class TenantView(PlatformModelView):
     }
 
 
+class PublishedField(BooleanField):
+    """A "published" checkbox over a publication time (``published_at``; null is a draft).
+
+    Ticking it publishes the entry now, or keeps the time it was first published; clearing
+    it takes the entry back to a draft. Flask-Admin cannot scaffold a ``UtcDateTime``
+    column, and staff have no time to type: "now" is the one they mean.
+    """
+
+    def process_data(self, value: Any) -> None:
+        self.data = value not in (None, False)
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        setattr(obj, name, (getattr(obj, name) or utcnow()) if self.data else None)
+
+
 class ChangelogEntryView(PlatformModelView):
-    """What is new on the platform, shown to every company once published."""
+    """What is new on the platform, shown to every company (``/updates``) once published."""
 
     column_list = ("version", "title", "published_at", "created_at")
     column_labels: ClassVar[dict[str, Any]] = {
@@ -78,6 +95,13 @@ class ChangelogEntryView(PlatformModelView):
     column_searchable_list = ("version", "title")
     column_default_sort = ("created_at", True)
     form_columns = ("version", "title", "summary", "body", "published_at")
+    form_extra_fields: ClassVar[dict[str, Any]] = {
+        "published_at": PublishedField(
+            _l("Published"),
+            default=True,
+            description=_l("Shown on What's new to every company; clear it to keep a draft."),
+        ),
+    }
 
 
 def views() -> list[BaseView]:

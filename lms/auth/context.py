@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lms.extensions import db, login_manager
 from lms.models import User
-from lms.permissions import permissions_of
+from lms.models.types import is_row_id
+from lms.permissions import NO_RIGHTS, rights_of
 from lms.services import notifications
 from lms.services.accounts import Place, place_in, places_of
 from lms.services.audit import set_actor
@@ -29,7 +31,7 @@ TENANT_KEY = "tenant_id"
 def load_user(login_id: str) -> User | None:
     """``"<id>:<session version>"``; an old version (logout, reset, deactivation) is no user."""
     user_id, _, version = login_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    if not (user_id.isdigit() and version.isdigit() and is_row_id(int(user_id))):
         return None
     user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
     if user is None or not user.is_active or user.session_version != int(version):
@@ -46,6 +48,7 @@ def load_request_context() -> None:
     """The user's companies (one query, also for the switcher), the chosen one re-checked."""
     g.tenant = None
     g.role = None
+    g.rights = NO_RIGHTS
     g.permissions = frozenset()
     if not current_user.is_authenticated:
         set_actor(None, request.remote_addr)  # a failed sign-in is audited with its address
@@ -55,16 +58,19 @@ def load_request_context() -> None:
     tenant_id = session.get(TENANT_KEY)
     if tenant_id is None:
         return
-    place = next((p for p in g.places if p.tenant.id == tenant_id), None)
-    if place is None and isinstance(tenant_id, int):
+    known = is_row_id(tenant_id)  # anything else (a hand-made cookie) names no company
+    place = next((p for p in g.places if p.tenant.id == tenant_id), None) if known else None
+    if place is None and known:
         place = place_in(current_user, tenant_id)
     if place is None:
         session.pop(TENANT_KEY, None)
         flash(_("You are no longer a member of that company."), "warning")
         return
     g.tenant, g.role = place.tenant, place.role
+    get_locale()  # settled while the tenant row is at hand: the 500 page must not query for it
     set_tenant(place.tenant.id)
-    g.permissions = frozenset(permissions_of(current_user, place.tenant, place.role))
+    g.rights = rights_of(current_user, place.tenant, place.role)
+    g.permissions = g.rights.permissions
 
 
 def require_tenant() -> Response | None:

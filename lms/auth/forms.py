@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from lms.bad_input import RowIdField
 from lms.services.accounts import MAX_PASSWORD, MIN_PASSWORD
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -30,7 +31,7 @@ class LoginForm(FlaskForm):
 
 
 class SwitchTenantForm(FlaskForm):
-    tenant_id = IntegerField(validators=[DataRequired()])
+    tenant_id = RowIdField(validators=[DataRequired()])
     next = HiddenField()
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -36,8 +37,17 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def _account() -> str:
+    """The address typed, as accounts are matched; longer than any valid address it is cut."""
+    return normalize_email(request.form.get("email", "")[:254])
+
+
 def _account_key() -> str:
-    return "login-account:" + normalize_email(request.form.get("email", ""))
+    return "login-account:" + _account()
+
+
+def _account_and_ip_key() -> str:
+    return f"login-account-ip:{_account()}|{get_remote_address()}"
 
 
 def _failed(response: Response) -> bool:
@@ -52,9 +62,24 @@ def _limit_per_account() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
+def _limit_per_account_and_ip() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_IP"]
+
+
+# Only failures count (issue 10). The tight limit is per account *and* address: a stranger
+# guessing from elsewhere slows down without locking the owner out. The loose one per
+# account, across addresses, caps guessing spread over many machines; the one per address
+# caps one machine trying many accounts. The address is the client's, behind TRUSTED_PROXIES.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit_per_ip, methods=["POST"], deduct_when=_failed, scope="login-ip")
 @limiter.limit(_limit_per_account, methods=["POST"], key_func=_account_key, deduct_when=_failed, scope="login-account")
+@limiter.limit(
+    _limit_per_account_and_ip,
+    methods=["POST"],
+    key_func=_account_and_ip_key,
+    deduct_when=_failed,
+    scope="login-account-ip",
+)
 def login() -> str | Response:
     form = LoginForm()
     if request.method == "GET":

@@ -1,11 +1,20 @@
 """Background jobs: one ``enqueue()`` for every caller (DESIGN.md: jobs).
 
-A job is a plain function decorated with ``@job(queue)`` that takes ids and values,
-never ORM objects. ``enqueue`` waits for the current transaction to commit, so a job
-never sees data that was rolled back or not yet visible, then:
+A job is a plain function decorated with ``@job(queue)`` that takes ids and values
+(JSON values: the outbox stores them), never ORM objects.
 
-- with ``REDIS_URL``: puts it on the RQ queue with a retry policy;
-- without (the embedded mode): runs it inline in a fresh app context.
+Nothing is lost between the database and Redis (issue 10): ``enqueue`` writes a
+``JobOutbox`` row in the caller's transaction, so the job exists exactly when the change
+that needs it does, and a rollback takes it away with the change. Once the outermost
+transaction has committed and given back its connection, the rows it wrote are
+delivered and deleted:
+
+- with ``REDIS_URL``: handed to RQ with a retry policy as job ``outbox-<row id>``,
+  ``unique``, so a row handed over twice (the relay meeting the request that wrote it)
+  is one job in Redis. Redis unreachable is logged, never raised: the change is
+  committed and the user sees success; the rows wait for ``relay_outbox``, which every
+  ``flask lms worker`` runs at its start and ``flask lms cron`` every minute;
+- without (the embedded mode): run inline, in the order they were queued.
 
 Either way the job runs through ``run_job``, which opens its own app context and
 session and commits or rolls back at its end, so inline and RQ behave alike.
@@ -15,22 +24,32 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 
 from lms.extensions import Session, db
+from lms.models.jobs import JobOutbox
 from lms.tenancy import current_tenant_id
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("default", "email")
-_PENDING = "lms.pending_jobs"
+RELAY_BATCH = 500
+_PENDING = "lms.outbox.pending"  # outbox ids written in the session's open transaction
+_COMMITTED = "lms.outbox.committed"  # ... by the transaction that has just committed
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,8 +84,17 @@ def _resolve(path: str) -> Callable[..., Any]:
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
+    """The app's Redis client, one per URL, with short timeouts.
+
+    An unreachable Redis then costs a request a moment, not the operating system's TCP
+    timeout; RQ's worker raises the read timeout itself for its blocking dequeue.
+    """
     app = app or current_app
-    return Redis.from_url(app.config["REDIS_URL"])
+    url = app.config["REDIS_URL"]
+    clients: dict[str, Redis] = app.extensions.setdefault("lms.redis", {})
+    if url not in clients:
+        clients[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return clients[url]
 
 
 def get_queue(name: str, app: Flask | None = None) -> Queue:
@@ -76,50 +104,154 @@ def get_queue(name: str, app: Flask | None = None) -> Queue:
 def enqueue(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     """Run ``func(*args, **kwargs)`` as a job once the current transaction commits.
 
-    The job's ``meta["tenant_id"]`` is the tenant active at this call (None for platform
-    work), so the ops screen shows a company's admins their own jobs only.
+    The job is recorded in that transaction (``JobOutbox``); called outside a transaction,
+    it is recorded and delivered at once. The row's ``tenant_id`` is the tenant active at
+    this call (None for platform work): the job's ``meta["tenant_id"]`` in RQ, so the ops
+    screen shows a company's admins their own jobs only.
     """
     queue = getattr(func, "lms_queue", None)
     if queue is None:
         raise ValueError(f"{job_path(func)} is not marked with @job")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    path = job_path(func)
-    if app.config["REDIS_URL"]:
-        intervals = list(app.config["JOB_RETRY_INTERVALS"])
-        meta = {"tenant_id": current_tenant_id()}
-
-        def dispatch() -> None:
-            get_queue(queue, app).enqueue(
-                run_job,
-                path,
-                args,
-                kwargs,
-                retry=Retry(max=len(intervals), interval=intervals),
-                job_timeout=app.config["JOB_TIMEOUT"],
-                description=path,
-                meta=meta,
-            )
-    else:
-
-        def dispatch() -> None:
-            run_job(path, args, kwargs, app=app)
-
     session = db.session()
-    if session.in_transaction():
-        session.info.setdefault(_PENDING, []).append(dispatch)
-    else:
-        dispatch()
+    outside_transaction = not session.in_transaction()
+    row = JobOutbox(
+        id=uuid.uuid4().hex,
+        queue=queue,
+        path=job_path(func),
+        args=list(args),
+        kwargs=kwargs,
+        tenant_id=current_tenant_id(),
+    )
+    session.add(row)
+    session.info.setdefault(_PENDING, []).append(row.id)
+    if outside_transaction:
+        session.commit()
 
 
 @event.listens_for(Session, "after_commit")
-def _dispatch_pending(session: OrmSession) -> None:
-    for dispatch in session.info.pop(_PENDING, []):
-        dispatch()
+def _remember_committed(session: OrmSession) -> None:
+    """Releasing a savepoint fires ``after_commit`` too; only the outermost commit makes the rows real."""
+    if not session.in_nested_transaction():
+        session.info[_COMMITTED] = session.info.pop(_PENDING, [])
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: OrmSession) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _deliver_committed(session: OrmSession, transaction: SessionTransaction) -> None:
+    """Deliver after the outermost transaction ended: its connection is back in the pool by now.
+
+    An inline job then never waits for a lock its own request holds (SQLite), and a rolled
+    back transaction leaves nothing to deliver: its rows went with it. The change is
+    committed whatever happens here, so a database error while delivering is logged, not
+    raised to the user; the rows stay for the relay.
+    """
+    if transaction.parent is not None:
+        return
     session.info.pop(_PENDING, None)
+    committed = session.info.pop(_COMMITTED, None)
+    if not committed:
+        return
+    try:
+        for start in range(0, len(committed), RELAY_BATCH):
+            _deliver(committed[start : start + RELAY_BATCH])
+    except SQLAlchemyError:
+        log.exception("could not deliver %d committed job(s); they stay in the outbox for the relay", len(committed))
+
+
+@job("default")
+def relay_outbox() -> int:
+    """Hand on every job whose hand-over after its commit did not happen; the number handed on.
+
+    Redis was down, or the process died between the commit and the hand-over. A row
+    handed over twice is one RQ job (its id is the row's), so a relay may meet the
+    request that wrote the row, or another relay, and nothing is queued twice.
+    """
+    total = 0
+    while True:
+        delivered = _deliver(None)
+        total += delivered
+        if delivered < RELAY_BATCH:
+            break
+    if total:
+        log.info("relay handed on %d job(s) from the outbox", total)
+    return total
+
+
+@dataclass(frozen=True)
+class _Entry:
+    id: str
+    queue: str
+    path: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    tenant_id: int | None
+
+
+def _deliver(ids: Sequence[str] | None) -> int:
+    """Deliver the outbox rows ``ids`` (the relay: the oldest rows) and delete what went; how many went.
+
+    An app context of its own keeps the caller's session out of it; the rows are read in
+    a short transaction of their own, so none is open while Redis or the jobs run.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context():
+        query = sa.select(
+            JobOutbox.id, JobOutbox.queue, JobOutbox.path, JobOutbox.args, JobOutbox.kwargs, JobOutbox.tenant_id
+        )
+        if ids is None:
+            query = query.order_by(JobOutbox.created_at, JobOutbox.id).limit(RELAY_BATCH)
+        else:
+            query = query.where(JobOutbox.id.in_(ids))
+        entries = [
+            _Entry(row.id, row.queue, row.path, tuple(row.args), row.kwargs, row.tenant_id)
+            for row in db.session.execute(query)
+        ]
+        db.session.commit()
+        if ids is not None:
+            order = {row_id: index for index, row_id in enumerate(ids)}
+            entries.sort(key=lambda entry: order[entry.id])
+        delivered = _hand_over(entries, app) if app.config["REDIS_URL"] else _run_inline(entries, app)
+        if delivered:
+            db.session.execute(sa.delete(JobOutbox).where(JobOutbox.id.in_(delivered)))
+            db.session.commit()
+    return len(delivered)
+
+
+def _hand_over(entries: list[_Entry], app: Flask) -> list[str]:
+    """Put the jobs on their RQ queues; the ids of those Redis took (all, unless it is unreachable)."""
+    intervals = list(app.config["JOB_RETRY_INTERVALS"])
+    handed: list[str] = []
+    try:
+        for entry in entries:
+            try:
+                get_queue(entry.queue, app).enqueue(
+                    run_job,
+                    entry.path,
+                    entry.args,
+                    entry.kwargs,
+                    job_id=f"outbox-{entry.id}",
+                    unique=True,
+                    retry=Retry(max=len(intervals), interval=intervals),
+                    job_timeout=app.config["JOB_TIMEOUT"],
+                    description=entry.path,
+                    meta={"tenant_id": entry.tenant_id},
+                )
+            except DuplicateJobError:
+                log.info("job outbox-%s was handed over already", entry.id)
+            handed.append(entry.id)
+    except RedisError as error:
+        log.warning(
+            "Redis is unreachable (%s): %d job(s) stay in the outbox until the relay hands them on",
+            error,
+            len(entries) - len(handed),
+        )
+    return handed
+
+
+def _run_inline(entries: list[_Entry], app: Flask) -> list[str]:
+    """The embedded mode: run each job here and now; a failure is logged by ``run_job`` and dropped."""
+    for entry in entries:
+        run_job(entry.path, entry.args, entry.kwargs, app=app)
+    return [entry.id for entry in entries]
 
 
 _worker_app: Flask | None = None
@@ -137,7 +269,7 @@ def _app_for_job() -> Flask:
     return _worker_app
 
 
-def run_job(path: str, args: tuple[Any, ...], kwargs: dict[str, Any], app: Flask | None = None) -> Any:
+def run_job(path: str, args: Sequence[Any], kwargs: dict[str, Any], app: Flask | None = None) -> Any:
     """Run one job in its own app context and transaction: commit on success, roll back on error.
 
     Inline (embedded mode) a failure is logged, not raised: the request that queued the

@@ -3,6 +3,11 @@
 ``send_mail`` renders the message where the caller is (its locale and data are at hand)
 and queues the delivery on the ``email`` queue, so a slow or failing SMTP server never
 holds a request and a failed delivery is retried.
+
+RQ delivers at least once: a worker killed after the SMTP server accepted a message
+sends it again. The Message-ID is therefore chosen once, when the delivery is queued,
+and travels with the job, so every send of one message carries the same ID and mail
+systems and readers recognise a repeat as the same message (issue 10).
 """
 
 from __future__ import annotations
@@ -31,24 +36,28 @@ def send_mail(
     the delivery job reads them, so the queue carries keys, not file contents.
     The message goes out after the current transaction commits (see ``enqueue``).
     """
-    context.setdefault("base_url", current_app.config["BASE_URL"])
+    config = current_app.config
+    context.setdefault("base_url", config["BASE_URL"])
     text = render_template(f"email/{template}.txt", subject=subject, **context)
     html = render_template(f"email/{template}.html", subject=subject, **context)
-    enqueue(deliver_mail, to, subject, text, html, attachments or [])
+    message_id = make_msgid(domain=urlsplit(config["BASE_URL"]).hostname)
+    enqueue(deliver_mail, to, subject, text, html, attachments or [], message_id)
 
 
 @job("email")
-def deliver_mail(to: str, subject: str, text: str, html: str, attachments: list[dict[str, str]] | None = None) -> None:
+def deliver_mail(
+    to: str, subject: str, text: str, html: str, attachments: list[dict[str, str]], message_id: str
+) -> None:
     """Send one message by SMTP, or write it to the log in the embedded mode."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=urlsplit(config["BASE_URL"]).hostname)
+    message["Message-ID"] = message_id
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    for attachment in attachments or []:
+    for attachment in attachments:
         maintype, _, subtype = attachment["content_type"].partition("/")
         message.add_attachment(
             get_storage().read(attachment["storage_key"]),

@@ -2,7 +2,9 @@
 
 Loaded by ``flask lms cron`` or by RQ's own ``rq cron lms.jobs.schedule``; run exactly
 one such process (RQ's cron has no leader election). Each entry is a ``@job``
-function and a cron expression in the server's local time.
+function and a cron expression in the server's local time. Besides them, the outbox
+relay runs every ``RELAY_INTERVAL`` seconds: jobs whose hand-over to Redis failed go
+out within a minute of Redis answering again (issue 10).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from typing import Any
 
 from rq import cron
 
-from lms.jobs import job_path, run_job
+from lms.jobs import job_path, relay_outbox, run_job
 from lms.jobs.certificates import compliance_sweep, send_expiry_notices
 from lms.jobs.digests import daily_digest, tenant_digest, weekly_digest
 from lms.jobs.reminders import deadline_reminders, tenant_deadline_reminders
 from lms.models.enums import EmailFrequency
+
+RELAY_INTERVAL = 60
 
 PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (deadline_reminders, "0 6 * * *"),
@@ -42,3 +46,11 @@ for _func, _expression in PERIODIC_JOBS:
         cron=_expression,
         name=job_path(_func),
     )
+
+cron.register(
+    run_job,
+    relay_outbox.lms_queue,  # type: ignore[attr-defined]
+    args=(job_path(relay_outbox), (), {}),
+    interval=RELAY_INTERVAL,
+    name=job_path(relay_outbox),
+)

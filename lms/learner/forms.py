@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from lms.bad_input import RowIdField
 from lms.i18n import LABELS
 from lms.models.enums import Difficulty
 
@@ -19,8 +20,8 @@ class CatalogFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
-    category = IntegerField(_l("Category"), validators=[Optional()])
-    tag = IntegerField(_l("Tag"), validators=[Optional()])
+    category = RowIdField(_l("Category"), validators=[Optional()])
+    tag = RowIdField(_l("Tag"), validators=[Optional()])
     difficulty = SelectField(
         _l("Difficulty"),
         choices=[("", _l("Any difficulty"))] + [(d.name, LABELS[d]) for d in Difficulty],
@@ -61,7 +62,7 @@ class EmptyForm(FlaskForm):
 class QuizSubmitForm(FlaskForm):
     """The attempt being submitted; its answers are the ``q-<question id>`` fields (``chosen_answers``)."""
 
-    attempt_id = IntegerField(validators=[InputRequired()])
+    attempt_id = RowIdField(validators=[InputRequired()])
 
 
 ANSWER_PREFIX = "q-"
@@ -110,4 +111,4 @@ class SuggestionCommentForm(FlaskForm):
     body = TextAreaField(
         _l("Comment"), validators=[InputRequired(message=_l("Write a comment first.")), Length(max=5000)]
     )
-    parent_id = IntegerField(validators=[Optional()])
+    parent_id = RowIdField(validators=[Optional()])

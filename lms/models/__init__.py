@@ -16,6 +16,7 @@ from lms.models.content import (
 from lms.models.events import LiveEventGroup, MentorLiveEvent
 from lms.models.gamification import Reward, RewardRedemption, UserXpBalance, XpTransaction
 from lms.models.groups import Group, ModuleGroup, UserGroup
+from lms.models.jobs import JobOutbox
 from lms.models.media import MediaAsset
 from lms.models.pinning import CompanyPinnedModule, UserPinnedModule
 from lms.models.progress import (
@@ -44,6 +45,7 @@ __all__ = [
     "EmailPreference",
     "EmailToken",
     "Group",
+    "JobOutbox",
     "KnowledgeSuggestion",
     "KnowledgeSuggestionComment",
     "KnowledgeSuggestionVote",

@@ -52,6 +52,9 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 TAG_MAX_LENGTH = 50
 
 _YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com"}
+# The only players a section embeds; the Content-Security-Policy (lms/security.py) allows these frames.
+YOUTUBE_PLAYER = "https://www.youtube-nocookie.com"
+VIMEO_PLAYER = "https://player.vimeo.com"
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _VIMEO_ID = re.compile(r"\d{1,12}")
 
@@ -155,9 +158,9 @@ def video_embed(url: str) -> str:
         vimeo_id = segments[1]
     if parts.scheme in ("http", "https"):
         if _YOUTUBE_ID.fullmatch(youtube_id):
-            return f"https://www.youtube-nocookie.com/embed/{youtube_id}"
+            return f"{YOUTUBE_PLAYER}/embed/{youtube_id}"
         if _VIMEO_ID.fullmatch(vimeo_id):
-            return f"https://player.vimeo.com/video/{vimeo_id}"
+            return f"{VIMEO_PLAYER}/video/{vimeo_id}"
     raise InvalidVideoUrl(_l("Paste the address of a YouTube or Vimeo video, such as https://youtu.be/…"))
 
 

@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.jobs.mail import send_mail
 from lms.models import Membership, Tenant, User
 from lms.models.enums import AuditAction, EmailTokenType, TenantRole
-from lms.services import tokens
+from lms.services import memberships, tokens
 from lms.services.accounts import authenticate, check_password_policy, normalize_email, set_password
 from lms.services.audit import audit
 from lms.services.passwords import hash_password
@@ -40,9 +40,13 @@ def _member(tenant_id: int, user_id: int) -> Membership | None:
 
 
 def invite(tenant: Tenant, email: str, role: TenantRole, inviter: User) -> None:
-    """Email a single-use link (7 days) that makes ``email`` a member of ``tenant`` with ``role``."""
+    """Email a single-use link (7 days) that makes ``email`` a member of ``tenant`` with ``role``.
+
+    Only a role the inviter may give (``memberships.check_invite``): an invite is a grant.
+    """
     email = normalize_email(email)
     user = db.session.scalar(sa.select(User).where(User.email == email))
+    memberships.check_invite(tenant, user, role, by=inviter)
     if user is not None:
         membership = _member(tenant.id, user.id)
         if membership is not None and membership.is_active:

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 
 from lms.extensions import db
+from lms.models.types import MAX_ID
 
 T = TypeVar("T")
 
@@ -24,7 +25,11 @@ class Page(Generic[T]):
 
 
 def page_of(statement: sa.Select[Any], page: int, per_page: int) -> Page[Any]:
-    """Page ``page`` (from 1) of ``statement``, which brings its own order."""
-    page = max(page, 1)
+    """Page ``page`` (from 1) of ``statement``, which brings its own order.
+
+    A page below 1 is the first; one beyond any list is empty, never an OFFSET out of the
+    database's range (``?page=99999999999999999999``).
+    """
+    page = min(max(page, 1), MAX_ID)
     items = list(db.session.scalars(statement.offset((page - 1) * per_page).limit(per_page + 1)))
     return Page(items[:per_page], page, len(items) > per_page)

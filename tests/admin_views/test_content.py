@@ -31,7 +31,7 @@ from lms.models import (
     User,
 )
 from lms.models.enums import AttachmentType, AuditAction, ModuleStatus, SectionType, TenantPlan, TenantRole
-from lms.storage import get_storage
+from lms.storage import MissingFile, get_storage
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
 from tests.factories import make_module, make_user, two_tenants
@@ -369,7 +369,7 @@ def test_attachments_are_typed_by_content_refused_when_executable_and_removable(
     removed = client.post(url, data={**base, "remove_attachments": str(attachment_id)})
     assert removed.status_code == 302
     assert rows(acme, sa.select(Attachment.id)) == []
-    with app.app_context(), pytest.raises(FileNotFoundError):
+    with app.app_context(), pytest.raises(MissingFile):
         get_storage().read(key)
 
 

@@ -23,7 +23,7 @@ from tests.admin_views.conftest import Companies
 from tests.conftest import need_service
 from tests.factories import assign, make_group, make_module
 from tests.jobs.sample_jobs import always_fails
-from tests.jobs.test_enqueue import _burst_worker
+from tests.jobs.workers import run_burst_worker, worker_env
 
 URL = "/admin/operations/"
 REMINDERS = "lms.jobs.reminders:deadline_reminders"
@@ -137,7 +137,7 @@ def test_a_failed_job_shows_its_error_to_its_company_and_retry_requeues_it(
         enqueue(always_fails)
         job_id = get_queue("default").job_ids[0]
 
-    result = _burst_worker(database_url, redis_url)
+    result = run_burst_worker(worker_env(app, database_url, redis_url))
 
     assert result.returncode == 0, result.stderr
     assert job_id in FailedJobRegistry("default", connection=redis).get_job_ids()

@@ -6,7 +6,9 @@ whose names must never appear in acme's screens (issue 4: admin base and People)
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ from flask.testing import FlaskClient
 from lms.extensions import db
 from lms.models import AuditLog, EmailPreference, EmailToken, Group, Membership, Tenant, UserGroup, UserPermission
 from lms.models.enums import AuditAction, EmailFrequency, TenantPlan, TenantRole, TenantTheme
+from lms.permissions import ROLE_DEFAULTS
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
 from tests.factories import assign, make_group, make_module, make_user, two_tenants
@@ -133,11 +136,19 @@ def test_inviting_a_current_member_is_a_form_error(client_as: Client, rows: Rows
     assert rows(None, sa.select(EmailToken.id)) == []
 
 
-def test_hr_cannot_invite_an_owner(client_as: Client, rows: Rows) -> None:
-    response = client_as("hr").post("/admin/memberships/invite/", data={"email": "boss@acme.test", "role": "OWNER"})
+def test_hr_is_offered_only_roles_up_to_their_own(client_as: Client) -> None:
+    page = client_as("hr").get("/admin/memberships/invite/")
+
+    offered = set(re.findall(r'<option[^>]*value="([A-Z_]+)"', page.text))
+    assert offered == {"HR", "EMPLOYEE", "VIEWER"}
+
+
+@pytest.mark.parametrize("role", ["OWNER", "SUPER_ADMIN", "ADMIN"])
+def test_hr_cannot_invite_above_their_own_role(client_as: Client, rows: Rows, role: str) -> None:
+    response = client_as("hr").post("/admin/memberships/invite/", data={"email": "boss@acme.test", "role": role})
 
     assert response.status_code == 200
-    assert "Only an owner can give the OWNER role." in response.text
+    assert "Not a valid choice" in response.text
     assert rows(None, sa.select(EmailToken.id)) == []
 
 
@@ -178,7 +189,7 @@ def test_hr_and_admins_cannot_make_anyone_an_owner(
     response = client_as(key).post(f"/admin/memberships/edit/?id={member}", data={"role": "OWNER"})
 
     assert response.status_code == 200
-    assert "Only an owner can give the OWNER role." in response.text
+    assert "Not a valid choice" in response.text
     assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, True)
     assert audit_rows(companies.acme_id, AuditAction.USER_ROLE_CHANGED) == []
 
@@ -188,24 +199,25 @@ def test_an_admin_cannot_demote_an_owner(client_as: Client, companies: Companies
 
     response = client_as("admin").post(f"/admin/memberships/edit/?id={owner}", data={"role": "EMPLOYEE"})
 
-    assert "Only an owner can change a member with the OWNER role." in response.text
+    assert "This person&#39;s role (Owner) ranks above yours." in response.text
     assert _role(rows, companies, "owner") == (TenantRole.OWNER, True)
 
 
-def test_the_last_owner_cannot_step_down(
-    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+@pytest.mark.parametrize("key", ["owner", "hr"])
+def test_nobody_changes_their_own_role(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit, key: str
 ) -> None:
-    owner = companies.membership_ids["owner"]
+    own = companies.membership_ids[key]
 
-    response = client_as("owner").post(f"/admin/memberships/edit/?id={owner}", data={"role": "ADMIN"})
+    response = client_as(key).post(f"/admin/memberships/edit/?id={own}", data={"role": "VIEWER"})
 
     assert response.status_code == 200
-    assert "olga@acme.test is the last owner of this company" in response.text
-    assert _role(rows, companies, "owner") == (TenantRole.OWNER, True)
+    assert "Nobody changes their own role or permissions" in response.text
+    assert _role(rows, companies, key)[0] is not TenantRole.VIEWER
     assert audit_rows(companies.acme_id, AuditAction.USER_ROLE_CHANGED) == []
 
 
-def test_the_last_owner_cannot_be_deactivated(
+def test_an_owner_cannot_deactivate_themselves(
     client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
 ) -> None:
     ids = [companies.membership_ids["owner"], companies.membership_ids["employee"]]
@@ -214,7 +226,7 @@ def test_the_last_owner_cannot_be_deactivated(
         "/admin/memberships/action/", data={"action": "deactivate", "rowid": ids}, follow_redirects=True
     )
 
-    assert "olga@acme.test is the last owner of this company" in response.text
+    assert "Nobody changes their own role or permissions" in response.text
     assert _role(rows, companies, "owner") == (TenantRole.OWNER, True)
     assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, True), "all or nothing"
     assert audit_rows(companies.acme_id, AuditAction.USER_DEACTIVATED) == []
@@ -339,39 +351,88 @@ def test_a_downgrade_below_the_companys_size_is_refused(
 # --- Permissions granted to members -----------------------------------------------------
 
 
-def test_the_user_picker_lists_only_the_companys_members(client_as: Client) -> None:
+def test_the_user_picker_lists_only_the_companys_members_but_oneself(client_as: Client) -> None:
     client = client_as("owner")
 
     everyone = client.get("/admin/user_permissions/ajax/lookup/?name=user&query=&limit=100").json
     by_domain = client.get("/admin/user_permissions/ajax/lookup/?name=user&query=globex").json
     members = client.get("/admin/group_members/ajax/lookup/?name=user&query=&limit=100").json
 
-    assert sorted(label for _, label in everyone) == sorted(label for _, label in members)
-    assert len(everyone) == 4
+    assert sorted(label for _, label in members) == sorted(
+        [*(label for _, label in everyone), "Olga Owner <olga@acme.test>"]
+    )
+    assert len(everyone) == 3
     assert not any("globex" in label for _, label in everyone)
     assert by_domain == []
 
 
 def test_a_permission_is_granted_to_a_member_and_audited(
-    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+    app: Flask, client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
 ) -> None:
+    groups = _groups(app, companies.acme_id, "Ops", "Sales")
     response = client_as("hr").post(
         "/admin/user_permissions/new/",
         data={
             "user": companies.user_ids["employee"],
             "permission": "VIEW_GROUP_PROGRESS",
-            "scope": '{"group_ids": [3, 7]}',
+            "scope": json.dumps({"group_ids": groups}),
         },
     )
 
     assert response.status_code == 302
     grants = sa.select(UserPermission.user_id, UserPermission.scope, UserPermission.granted_by_id)
     assert rows(companies.acme_id, grants) == [
-        (companies.user_ids["employee"], {"group_ids": [3, 7]}, companies.user_ids["hr"])
+        (companies.user_ids["employee"], {"group_ids": groups}, companies.user_ids["hr"])
     ]
     ((_, _, details),) = audit_rows(companies.acme_id, AuditAction.PERMISSION_GRANTED)
-    assert details["changes"]["permission"] == "VIEW_GROUP_PROGRESS"
-    assert details["changes"]["scope"] == {"group_ids": [3, 7]}
+    assert details == {"user": "ana@acme.test", "permission": "VIEW_GROUP_PROGRESS", "scope": {"group_ids": groups}}
+
+
+def _groups(app: Flask, tenant_id: int, *names: str) -> list[int]:
+    with app.app_context():
+        tenant = db.session.get(Tenant, tenant_id)
+        ids = [make_group(tenant, name, []).id for name in names]
+        db.session.commit()
+    return ids
+
+
+def test_the_permission_choices_are_what_the_granter_holds(client_as: Client) -> None:
+    page = client_as("hr").get("/admin/user_permissions/new/")
+
+    offered = set(re.findall(r'<option[^>]*value="([A-Z_]+)"', page.text))
+    assert offered == {permission.name for permission in ROLE_DEFAULTS[TenantRole.HR]}
+
+
+@pytest.mark.parametrize(
+    ("key", "grantee", "permission", "message"),
+    [
+        ("hr", "hr", "MANAGE_USERS", "Not a valid choice"),
+        ("hr", "employee", "VIEW_AUDIT_LOG", "Not a valid choice"),
+        ("hr", "admin", "MANAGE_USERS", "ranks above yours"),
+        ("owner", "employee", "MANAGE_REWARDS", "This permission cannot be narrowed to groups"),
+    ],
+)
+def test_a_tampered_grant_is_a_form_error_and_writes_nothing(
+    app: Flask,
+    client_as: Client,
+    companies: Companies,
+    rows: Rows,
+    key: str,
+    grantee: str,
+    permission: str,
+    message: str,
+) -> None:
+    (group,) = _groups(app, companies.acme_id, "Ops")
+    scope = json.dumps({"group_ids": [group]}) if permission == "MANAGE_REWARDS" else ""
+    response = client_as(key).post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids[grantee], "permission": permission, "scope": scope},
+    )
+
+    assert response.status_code == 200
+    assert message in response.text.replace("&#39;", "'")
+    assert rows(None, sa.select(UserPermission.id)) == []
+    assert rows(None, sa.select(AuditLog.id).where(AuditLog.action == AuditAction.PERMISSION_GRANTED)) == []
 
 
 def test_a_permission_for_the_other_companys_user_is_refused(
@@ -391,9 +452,9 @@ def test_a_permission_for_the_other_companys_user_is_refused(
     ("scope", "message"),
     [
         ("{group_ids: [3]", "Invalid JSON"),
-        ('{"group_ids": "3"}', "Write the scope as an object of id lists"),
-        ("[3, 7]", "Write the scope as an object of id lists"),
-        ('{"group_ids": [true]}', "Write the scope as an object of id lists"),
+        ('{"group_ids": "3"}', "Write the scope as a list of group ids"),
+        ("[3, 7]", "Write the scope as a list of group ids"),
+        ('{"group_ids": [true]}', "Write the scope as a list of group ids"),
     ],
 )
 def test_a_malformed_scope_is_a_form_error(

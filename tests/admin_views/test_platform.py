@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -136,3 +137,37 @@ def test_the_changelog_is_written_read_and_removed_with_an_audit(
     assert rows(None, sa.select(ChangelogEntry.id)) == []
     assert [entity for entity, _, _ in audit_rows(None, AuditAction.RECORD_CREATED)] == ["changelog_entry"]
     assert [entity for entity, _, _ in audit_rows(None, AuditAction.RECORD_DELETED)] == ["changelog_entry"]
+
+
+def _entry(title: str, **published: str) -> dict[str, str]:
+    return {"version": "2026.4", "title": title, "summary": f"{title}, in short.", "body": "", **published}
+
+
+def test_a_changelog_entry_published_in_the_admin_shows_on_updates(
+    staff: FlaskClient, client_as: Callable[..., FlaskClient]
+) -> None:
+    form = staff.get("/admin/changelog/new/").text
+    published = staff.post("/admin/changelog/new/", data=_entry("Badges arrive", published_at="y"))
+    draft = staff.post("/admin/changelog/new/", data=_entry("Secret plans"))
+
+    updates = client_as("employee").get("/updates").text
+
+    (checkbox,) = re.findall(r'<input[^>]*name="published_at"[^>]*>', form)
+    assert "checked" in checkbox, "published unless staff say otherwise"
+    assert (published.status_code, draft.status_code) == (302, 302)
+    assert "Badges arrive" in updates
+    assert "Secret plans" not in updates
+
+
+def test_an_entry_keeps_its_publication_time_until_taken_back_to_a_draft(staff: FlaskClient, rows: Rows) -> None:
+    staff.post("/admin/changelog/new/", data=_entry("Badges arrive", published_at="y"))
+    ((entry_id, first),) = rows(None, sa.select(ChangelogEntry.id, ChangelogEntry.published_at))
+
+    staff.post(f"/admin/changelog/edit/?id={entry_id}", data=_entry("Badges are here", published_at="y"))
+    kept = rows(None, sa.select(ChangelogEntry.published_at))
+    staff.post(f"/admin/changelog/edit/?id={entry_id}", data=_entry("Badges are here"))
+    withdrawn = rows(None, sa.select(ChangelogEntry.published_at))
+
+    assert first is not None
+    assert kept == [(first,)]
+    assert withdrawn == [(None,)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
+from werkzeug.test import TestResponse
 
 from lms import create_app
 from lms.config import load_config
@@ -237,10 +239,20 @@ def test_remember_cookie_alone_signs_the_user_back_in(people: People, app: Flask
 # --- rate limits -------------------------------------------------------------------------
 
 
-def test_failed_sign_ins_of_one_account_are_limited(
+ATTACKER = "203.0.113.66"
+OWNER_ADDRESS = "198.51.100.7"
+
+
+def _sign_in_from(client: FlaskClient, address: str, email: str, password: str, **headers: str) -> TestResponse:
+    return client.post(
+        "/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}, headers=headers
+    )
+
+
+def test_failed_sign_ins_of_one_account_from_one_address_are_limited(
     people: People, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "3 per 10 minutes")
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "3 per 10 minutes")
     for _ in range(3):
         assert sign_in_with_password(client, "ana@acme.test", "guess").status_code == 401
 
@@ -253,10 +265,33 @@ def test_failed_sign_ins_of_one_account_are_limited(
     assert other_account.status_code == 302
 
 
+def test_a_strangers_failures_do_not_lock_the_owner_out(people: People, app: Flask) -> None:
+    """Issue 10: five wrong passwords from anywhere used to lock the account for everyone."""
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(5):
+        assert _sign_in_from(attacker, ATTACKER, "ana@acme.test", "guess").status_code == 401
+
+    assert _sign_in_from(attacker, ATTACKER, "ana@acme.test", "guess").status_code == 429
+    assert _sign_in_from(attacker, ATTACKER, "ana@acme.test", PASSWORD).status_code == 429
+    assert _sign_in_from(owner, OWNER_ADDRESS, "ana@acme.test", PASSWORD).status_code == 302
+    assert owner.get("/").status_code == 200
+
+
+def test_guessing_one_account_from_many_addresses_meets_the_account_limit(
+    people: People, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "4 per hour")
+    for number in range(4):
+        assert _sign_in_from(client, f"203.0.113.{number}", "ana@acme.test", "guess").status_code == 401
+
+    assert _sign_in_from(client, "203.0.113.99", "ana@acme.test", PASSWORD).status_code == 429
+    assert _sign_in_from(client, "203.0.113.99", "bor@globex.test", PASSWORD).status_code == 302
+
+
 def test_account_limit_counts_the_email_however_it_is_typed(
     people: People, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "2 per 10 minutes")
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "2 per 10 minutes")
     sign_in_with_password(client, "ana@acme.test", "guess")
     sign_in_with_password(client, "ANA@acme.test ", "guess")
 
@@ -285,8 +320,8 @@ def test_failed_sign_ins_from_one_address_are_limited(
 def test_successful_sign_ins_do_not_count_against_the_limits(
     people: People, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "2 per 10 minutes")
-    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "2 per 10 minutes")
+    for name in ("LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_IP"):
+        monkeypatch.setitem(app.config, name, "2 per 10 minutes")
     for _ in range(4):
         assert sign_in_with_password(client, "ana@acme.test", PASSWORD).status_code == 302
 
@@ -343,6 +378,62 @@ def test_the_sign_in_page_itself_is_never_limited(
     sign_in_with_password(client, "ana@acme.test", "guess")
 
     assert client.get("/login").status_code == 200
+
+
+# --- behind a load balancer -------------------------------------------------------------
+
+
+@pytest.fixture
+def behind_one_proxy(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Flask]:
+    """The app as deployed behind one load balancer (``TRUSTED_PROXIES=1``)."""
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    try:
+        proxied = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "LMS_ENV": "testing",
+                "TESTING": True,
+                "REDIS_URL": None,
+                "SMTP_HOST": None,
+                "STORAGE_DIR": str(tmp_path / "storage"),
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_STORAGE_URI": "memory://",
+                "LOGIN_LIMIT_PER_IP": "2 per 10 minutes",
+            }
+        )
+        yield proxied
+    finally:
+        limiter.init_app(app)  # the limiter is one object: give it back to the suite's app
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_audited_and_limited(
+    people: People, app: Flask, behind_one_proxy: Flask
+) -> None:
+    client = behind_one_proxy.test_client()
+    for _ in range(2):
+        guess = _sign_in_from(client, "10.0.0.2", "nobody@acme.test", "guess", **{"X-Forwarded-For": ATTACKER})
+        assert guess.status_code == 401
+
+    assert {row[3] for row in _audit_rows(app, AuditAction.LOGIN_FAILED)} == {ATTACKER}
+    again = _sign_in_from(client, "10.0.0.2", "ana@acme.test", PASSWORD, **{"X-Forwarded-For": ATTACKER})
+    assert again.status_code == 429, "the limit counts the client, not the load balancer"
+    owner = _sign_in_from(client, "10.0.0.2", "ana@acme.test", PASSWORD, **{"X-Forwarded-For": OWNER_ADDRESS})
+    assert owner.status_code == 302
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(
+    people: People, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By default anyone could write the header, so it decides nothing."""
+    assert app.config["TRUSTED_PROXIES"] == 0
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "2 per 10 minutes")
+    for forged in ("192.0.2.1", "192.0.2.2"):
+        _sign_in_from(client, ATTACKER, "nobody@acme.test", "guess", **{"X-Forwarded-For": forged})
+
+    assert {row[3] for row in _audit_rows(app, AuditAction.LOGIN_FAILED)} == {ATTACKER}
+    forged_again = _sign_in_from(client, ATTACKER, "ana@acme.test", PASSWORD, **{"X-Forwarded-For": "192.0.2.3"})
+    assert forged_again.status_code == 429
 
 
 # --- CSRF --------------------------------------------------------------------------------

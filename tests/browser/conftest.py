@@ -200,15 +200,28 @@ def new_context(browser: Browser, server: LiveServer) -> BrowserContext:
     return context
 
 
+def csp_refusals(context: BrowserContext) -> list[str]:
+    """What the Content-Security-Policy refused in ``context`` from now on, as chromium reports it."""
+    refused: list[str] = []
+    context.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return refused
+
+
 @pytest.fixture
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    """A page of a ``new_context``, closed after the test."""
+    """A page of a ``new_context``, closed after the test; a test whose pages broke the
+    Content-Security-Policy (lms/security.py) fails, since the browser skipped what it refused."""
     context = new_context(browser, live_server)
+    refused = csp_refusals(context)
     opened = context.new_page()
     try:
         yield opened
     finally:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused part of a page"
 
 
 @pytest.fixture

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -20,8 +15,7 @@ from lms.models import ChangelogEntry, Tag, Tenant
 from lms.tenancy import tenant_context, unscoped
 from tests.conftest import need_service
 from tests.jobs.sample_jobs import add_tag, always_fails, publish_changelog
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.jobs.workers import run_burst_worker, worker_env
 
 
 def _changelog_titles() -> list[str]:
@@ -83,25 +77,6 @@ def redis(app: Flask, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) ->
     return connection
 
 
-def _burst_worker(database_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": "test-secret-key",
-        "LMS_ENV": "testing",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "lms", "worker", "--burst"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_job_goes_through_redis_to_a_burst_worker(
     app: Flask, committed: None, redis: Redis, database_url: str, redis_url: str
 ) -> None:
@@ -114,7 +89,7 @@ def test_job_goes_through_redis_to_a_burst_worker(
         job = get_queue("default").jobs[0]
         assert job.retries_left == len(app.config["JOB_RETRY_INTERVALS"])
 
-    result = _burst_worker(database_url, redis_url)
+    result = run_burst_worker(worker_env(app, database_url, redis_url))
 
     assert result.returncode == 0, result.stderr
     with app.app_context():
@@ -129,7 +104,7 @@ def test_failed_job_is_kept_for_retry_and_writes_nothing(
         enqueue(always_fails)
         job_id = get_queue("default").job_ids[0]
 
-    result = _burst_worker(database_url, redis_url)
+    result = run_burst_worker(worker_env(app, database_url, redis_url))
 
     assert result.returncode == 0, result.stderr
     queue = Queue("default", connection=redis)
@@ -141,15 +116,18 @@ def test_failed_job_is_kept_for_retry_and_writes_nothing(
         assert _changelog_titles() == []
 
 
-def test_the_schedule_is_a_valid_rq_cron_configuration(redis: Redis) -> None:
+def test_the_schedule_is_a_valid_rq_cron_configuration_with_the_outbox_relay_every_minute(redis: Redis) -> None:
     from rq.cron import CronScheduler
 
+    from lms.jobs import job_path, relay_outbox
     from lms.jobs.schedule import PERIODIC_JOBS
 
     scheduler = CronScheduler(connection=redis)
     scheduler.load_config_from_file("lms.jobs.schedule")
 
-    assert len(scheduler.get_jobs()) == len(PERIODIC_JOBS)
+    jobs = {job.name: job for job in scheduler.get_jobs()}
+    assert len(jobs) == len(PERIODIC_JOBS) + 1
+    assert jobs[job_path(relay_outbox)].interval == 60
 
 
 def test_every_periodic_sweep_has_a_one_company_form() -> None:

@@ -26,10 +26,14 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+# Tables of the machinery, not of the domain the spec describes: the job outbox (issue 10, DESIGN.md: jobs).
+NOT_IN_SPEC = {"job_outbox"}
+
+
 def test_every_table_of_the_spec_exists() -> None:
     spec_tables = re.findall(r"^\| \*\*(\w+)\*\* \|", _spec_text(), flags=re.MULTILINE)
     assert len(spec_tables) == 50
-    assert sorted(_snake(name) for name in spec_tables) == sorted(db.metadata.tables)
+    assert sorted(_snake(name) for name in spec_tables) == sorted(set(db.metadata.tables) - NOT_IN_SPEC)
 
 
 def test_every_enum_has_exactly_the_spec_values() -> None:

@@ -17,7 +17,7 @@ from lms.models.enums import (
     VideoSourceType,
     VideoStatus,
 )
-from lms.permissions import can, permissions_of
+from lms.permissions import can, rights_of
 from lms.services import content
 from lms.services.plans import PlanLimitReached
 from lms.tenancy import tenant_context, unscoped
@@ -384,6 +384,6 @@ def test_mentoring_a_module_counts_as_manage_own_modules_in_that_company_only(wo
         db.session.flush()
 
     assert can(world.ana, Permission.MANAGE_OWN_MODULES, acme)
-    assert permissions_of(world.ana, acme) == {Permission.MANAGE_OWN_MODULES}
+    assert rights_of(world.ana, acme).permissions == {Permission.MANAGE_OWN_MODULES}
     assert not can(world.ana, Permission.MANAGE_OWN_MODULES, globex)
-    assert permissions_of(world.ana, globex) == set()
+    assert rights_of(world.ana, globex).permissions == set()

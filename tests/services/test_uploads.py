@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.models.enums import AttachmentType
 from lms.services import uploads
 from lms.services.uploads import MB, UploadRejected
-from lms.storage import get_storage
+from lms.storage import MissingFile, get_storage
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
@@ -125,7 +125,7 @@ def test_a_discarded_file_goes_only_when_the_transaction_commits(app_ctx: Flask)
 
     uploads.discard_after_commit([key])
     db.session.commit()
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(MissingFile):
         storage.read(key)
 
 
@@ -135,5 +135,5 @@ def test_a_new_file_goes_again_when_its_transaction_rolls_back(app_ctx: Flask) -
 
     db.session.rollback()
 
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(MissingFile):
         get_storage().read(key)
