@@ -3,7 +3,7 @@ browser? (issue 6, Proof: "learner passes the quiz → certificate appears → v
 shows valid")
 
 The learner is a demo learner of acme with an assigned module that has a quiz and no attempt,
-certificate or prerequisite of hers; the right answers come from the demo catalog. Every page
+certificate or prerequisite of hers; the right answers come from the demo companies. Every page
 visited is saved as a full-page screenshot ``tests/artifacts/cert-NN-<step>.png``.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from lms.demo.catalog import ACME, DemoModule
+from lms.demo.companies import ACME, DemoModule
 from tests.browser.conftest import Journey, LiveServer, new_context
 
 LEARNER_KEY = "learner4"  # Hannah Lee, of the Office group: Information Security Basics is assigned to her

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from lms.demo.catalog import TENANTS
+from lms.demo.companies import TENANTS
 from lms.demo.seed import seed_demo
 from lms.extensions import db
 from lms.models import (
