@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.error_pages import render_error
 from lms.extensions import db
 from lms.learner import bp
 from lms.learner.forms import EmptyForm
@@ -44,17 +43,14 @@ def certificate_pdf(certificate_id: int) -> Response:
 
 @bp.post("/modules/<int:module_id>/renew")
 @submit_required
-def start_renewal(module_id: int) -> Response | tuple[str, int]:
+def start_renewal(module_id: int) -> Response:
     """Retake a module without a quiz: its sections are to be confirmed again (``completion.start_renewal``)."""
     module = progress.published_module(module_id)
     if module is None:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        completion.start_renewal(current_user.id, module)
-    except completion.NotRenewable as error:
-        return render_error(409, str(error))
+    completion.start_renewal(current_user.id, module)
     db.session.commit()
     flash(_("Confirm each section again to renew your certificate."), "info")
     return redirect(url_for("learner.module_page", module_id=module.id))

@@ -2,7 +2,9 @@
 
 URLs carry the module id only; the attempt is the learner's own, found by the service
 (another user's, quiz's or tenant's attempt id is a 404). The server scores and judges
-time; the page's countdown only shows the server's deadline.
+time; the page's countdown only shows the server's deadline. A refusal (a locked module,
+no attempt left, answers of another quiz) is the service's error, answered by
+``lms.error_pages``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.error_pages import render_error
 from lms.extensions import db
 from lms.learner import bp
 from lms.learner.forms import EmptyForm, QuizSubmitForm, chosen_answers
@@ -63,27 +64,19 @@ def quiz_page(module_id: int) -> str:
 
 @bp.post("/modules/<int:module_id>/quiz/start")
 @submit_required
-def start_quiz(module_id: int) -> Response | tuple[str, int]:
+def start_quiz(module_id: int) -> Response:
     module = _module_or_404(module_id)
     quiz = _quiz_or_404(module)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        progress.check_unlocked(current_user.id, module)
-        quizzes.start_attempt(current_user.id, quiz)
-    except progress.ModuleLocked as error:
-        return render_error(403, str(error))
-    except quizzes.AttemptRefused as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    quizzes.start_attempt(current_user.id, quiz)
+    db.session.commit()
     return redirect(url_for("learner.quiz_page", module_id=module.id))
 
 
 @bp.post("/modules/<int:module_id>/quiz/submit")
 @submit_required
-def submit_quiz(module_id: int) -> Response | tuple[str, int]:
+def submit_quiz(module_id: int) -> Response:
     module = _module_or_404(module_id)
     quiz = _quiz_or_404(module)
     form = QuizSubmitForm()
@@ -93,16 +86,7 @@ def submit_quiz(module_id: int) -> Response | tuple[str, int]:
         answers = chosen_answers(request.form)
     except ValueError:
         abort(400)
-    try:
-        progress.check_unlocked(current_user.id, module)
-        outcome = quizzes.submit(current_user.id, quiz, form.attempt_id.data, answers)
-    except progress.ModuleLocked as error:
-        return render_error(403, str(error))
-    except quizzes.AttemptNotFound:
-        abort(404)
-    except quizzes.InvalidAnswers as error:
-        db.session.rollback()
-        return render_error(400, str(error))
+    outcome = quizzes.submit(current_user.id, quiz, form.attempt_id.data, answers)
     db.session.commit()
     if outcome.late and outcome.recorded_now:
         flash(_("Time was up before your answers arrived, so this attempt counts as failed."), "error")

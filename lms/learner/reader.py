@@ -1,4 +1,8 @@
-"""The module reader and what a learner does in it."""
+"""The module reader and what a learner does in it.
+
+A refusal (a locked module, a section of another module) is the service's error,
+answered by ``lms.error_pages``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lms.auth.views import safe_next
-from lms.error_pages import render_error
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.learner import bp
@@ -46,10 +49,7 @@ def _embed(url: str | None) -> str | None:
 
 
 def _render_module(module: Module, section_id: int | None, assessment_form: SelfAssessmentForm | None = None) -> str:
-    try:
-        page = reader.open_module(current_user.id, module, section_id)
-    except reader.NotInModule:
-        abort(404)
+    page = reader.open_module(current_user.id, module, section_id)
     html = render_template(
         "learner/module.html",
         page=page,
@@ -69,7 +69,7 @@ def module_page(module_id: int) -> str:
 
 @bp.post("/sections/<int:section_id>/complete")
 @submit_required
-def complete_section(section_id: int) -> Response | tuple[str, int]:
+def complete_section(section_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     section = db.session.scalar(
@@ -79,24 +79,20 @@ def complete_section(section_id: int) -> Response | tuple[str, int]:
     )
     if section is None:
         abort(404)
-    module = db.session.get(Module, section.module_id)
-    try:
-        progress.check_unlocked(current_user.id, module)
-    except progress.ModuleLocked as error:
-        return render_error(403, str(error))
     progress.complete_section(current_user.id, section)
     db.session.commit()
     following = db.session.scalar(
         sa.select(Section.id)
-        .where(Section.module_id == module.id, Section.sort_order > section.sort_order)
+        .where(Section.module_id == section.module_id, Section.sort_order > section.sort_order)
         .order_by(Section.sort_order, Section.id)
         .limit(1)
     )
-    return redirect(url_for("learner.module_page", module_id=module.id, section=following or section.id))
+    return redirect(url_for("learner.module_page", module_id=section.module_id, section=following or section.id))
 
 
 @bp.get("/attachments/<int:attachment_id>")
-def attachment(attachment_id: int) -> Response | tuple[str, int]:
+def attachment(attachment_id: int) -> Response:
+    """A section's file; a locked module's files are locked with it (ModuleLocked)."""
     row = db.session.execute(
         sa.select(Attachment, Module)
         .join(Section, Section.id == Attachment.section_id)
@@ -106,10 +102,7 @@ def attachment(attachment_id: int) -> Response | tuple[str, int]:
     if row is None:
         abort(404)
     file, module = row
-    try:
-        progress.check_unlocked(current_user.id, module)
-    except progress.ModuleLocked as error:
-        return render_error(403, str(error))
+    progress.check_unlocked(current_user.id, module)
     return send_file(
         io.BytesIO(get_storage().read(file.storage_path)),
         mimetype=file.content_type,

@@ -11,7 +11,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lms.error_pages import render_error
-from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import LABELS
 from lms.learner import bp
@@ -59,16 +58,12 @@ def redeem_confirm(reward_id: int) -> str:
 
 @bp.post("/rewards/<int:reward_id>/redeem")
 @submit_required
-def redeem(reward_id: int) -> Response | tuple[str, int]:
+def redeem(reward_id: int) -> Response:
+    """Out of stock, not enough XP, over the monthly limit: the service's error, answered by
+    ``lms.error_pages`` with a link back to the confirmation page."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        redemption = rewards.redeem(current_user.id, reward_id)
-    except rewards.RewardNotFound:
-        abort(404)
-    except LmsError as error:
-        db.session.rollback()
-        return render_error(409, str(error))
+    redemption = rewards.redeem(current_user.id, reward_id)
     db.session.commit()
     if redemption.status is RedemptionStatus.PENDING:
         flash(_("Redeemed. HR will review your request; the XP is reserved until then."), "success")

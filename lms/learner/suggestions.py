@@ -1,4 +1,9 @@
-"""Knowledge suggestions: the list with a submit form, a suggestion's page with votes and threads (issue 7, item 8)."""
+"""Knowledge suggestions: the list with a submit form, a suggestion's page with votes and threads (issue 7, item 8).
+
+Another tenant's suggestion (``SuggestionNotFound``, a 404) and a refused post are the
+service's errors, answered by ``lms.error_pages``; a form that fails its validators is
+shown again with what was typed.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.error_pages import render_error
 from lms.extensions import db
 from lms.i18n import LABELS
 from lms.learner import bp
@@ -17,13 +21,6 @@ from lms.learner.forms import SuggestionCommentForm, SuggestionForm, VoteForm
 from lms.models import KnowledgeSuggestion
 from lms.permissions import submit_required
 from lms.services import suggestions
-
-
-def _suggestion_or_404(suggestion_id: int) -> KnowledgeSuggestion:
-    try:
-        return suggestions.get(suggestion_id)
-    except suggestions.SuggestionNotFound:
-        abort(404)
 
 
 def _list_page(form: SuggestionForm, status: int = 200) -> tuple[str, int]:
@@ -52,11 +49,7 @@ def submit_suggestion() -> Response | tuple[str, int]:
     form = SuggestionForm()
     if not form.validate_on_submit():
         return _list_page(form, 400)
-    try:
-        suggestion = suggestions.submit(current_user.id, form.title.data, form.description.data or "")
-    except suggestions.SuggestionError as error:
-        db.session.rollback()
-        return render_error(400, str(error))
+    suggestion = suggestions.submit(current_user.id, form.title.data, form.description.data or "")
     db.session.commit()
     flash(_("Thank you. Your suggestion is posted."), "success")
     return redirect(url_for("learner.suggestion_page", suggestion_id=suggestion.id))
@@ -79,21 +72,17 @@ def _detail_page(suggestion: KnowledgeSuggestion, form: SuggestionCommentForm, s
 
 @bp.get("/suggestions/<int:suggestion_id>")
 def suggestion_page(suggestion_id: int) -> tuple[str, int]:
-    return _detail_page(_suggestion_or_404(suggestion_id), SuggestionCommentForm())
+    return _detail_page(suggestions.get(suggestion_id), SuggestionCommentForm())
 
 
 @bp.post("/suggestions/<int:suggestion_id>/vote")
 @submit_required
-def vote_suggestion(suggestion_id: int) -> Response | tuple[str, int]:
-    suggestion = _suggestion_or_404(suggestion_id)
+def vote_suggestion(suggestion_id: int) -> Response:
+    suggestion = suggestions.get(suggestion_id)
     form = VoteForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        suggestions.vote(current_user.id, suggestion.id, bool(form.voted.data))
-    except suggestions.SuggestionError as error:
-        db.session.rollback()
-        return render_error(403, str(error))
+    suggestions.vote(current_user.id, suggestion.id, bool(form.voted.data))
     db.session.commit()
     target = request.form.get("next")
     if target == "list":
@@ -104,15 +93,11 @@ def vote_suggestion(suggestion_id: int) -> Response | tuple[str, int]:
 @bp.post("/suggestions/<int:suggestion_id>/comments")
 @submit_required
 def comment_suggestion(suggestion_id: int) -> Response | tuple[str, int]:
-    suggestion = _suggestion_or_404(suggestion_id)
+    suggestion = suggestions.get(suggestion_id)
     form = SuggestionCommentForm()
     if not form.validate_on_submit():
         return _detail_page(suggestion, form, 400)
-    try:
-        suggestions.comment(current_user.id, suggestion.id, form.body.data, form.parent_id.data)
-    except suggestions.SuggestionError as error:
-        db.session.rollback()
-        return render_error(400, str(error))
+    suggestions.comment(current_user.id, suggestion.id, form.body.data, form.parent_id.data)
     db.session.commit()
     flash(_("Your comment is posted."), "success")
     return redirect(url_for("learner.suggestion_page", suggestion_id=suggestion.id))

@@ -100,9 +100,12 @@ def missing_prerequisites(user_id: int, module_ids: Iterable[int]) -> dict[int, 
 def complete_section(user_id: int, section: Section) -> bool:
     """Mark a section complete; a second call does nothing. True when this call marked it.
 
-    The caller has checked that the module is published and not locked for the learner.
-    The completion rule then decides whether the module is completed (and certified).
+    A module whose prerequisites are not completed raises ModuleLocked: the lock is
+    checked here, so no caller can skip it. The caller has checked that the module is
+    published. The completion rule then decides whether the module is completed (and
+    certified).
     """
+    check_unlocked(user_id, section.module)
     inserted = insert_or_ignore(
         SectionCompletion,
         {

@@ -39,7 +39,7 @@ from lms.models import Module, Quiz, QuizAttempt, QuizQuestion
 from lms.models.enums import ModuleStatus, NotificationType, QuestionType
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
-from lms.services import completion, xp
+from lms.services import completion, progress, xp
 from lms.services.notifications import notify
 
 GRACE = timedelta(seconds=30)
@@ -225,8 +225,11 @@ def _checked_answers(questions: Sequence[QuizQuestion], answers: Mapping[int, It
 def start_attempt(user_id: int, quiz: Quiz) -> QuizAttempt:
     """The learner's open attempt, or a new one when the rules allow (AttemptRefused says why not).
 
-    The caller has checked that the module is published and unlocked for the learner.
+    A module whose prerequisites are not completed raises ``progress.ModuleLocked``: the
+    lock is checked here, not by the caller, so no path (page, job, script) can skip it.
+    The caller has checked that the module is published.
     """
+    progress.check_unlocked(user_id, quiz.module)
     now = utcnow()
     state = standing(user_id, quiz)
     current = state.open_attempt
@@ -314,9 +317,12 @@ def submit(user_id: int, quiz: Quiz, attempt_id: int, answers: Mapping[int, Iter
     """Score the learner's answers (question id -> chosen option indexes) and record the attempt once.
 
     A pass counts towards completing the module (``completion.record_progress``); the
-    learner gets a QUIZ_RESULT notification. Raises AttemptNotFound for an attempt that
+    learner gets a QUIZ_RESULT notification. Raises ``progress.ModuleLocked`` while the
+    module's prerequisites are not completed (an attempt opened before the author added a
+    prerequisite, or a forged request, records nothing), AttemptNotFound for an attempt that
     is not this learner's at this quiz, InvalidAnswers for answers that do not fit it.
     """
+    progress.check_unlocked(user_id, quiz.module)
     attempt = db.session.scalar(
         sa.select(QuizAttempt).where(
             QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id
