@@ -15,7 +15,6 @@ from werkzeug.wrappers import Response
 
 from lms.extensions import db
 from lms.learner import bp
-from lms.learner.forms import EmptyForm
 from lms.permissions import submit_required
 from lms.services import certificates, completion, progress
 
@@ -48,8 +47,6 @@ def start_renewal(module_id: int) -> Response:
     module = progress.published_module(module_id)
     if module is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     completion.start_renewal(current_user.id, module)
     db.session.commit()
     flash(_("Confirm each section again to renew your certificate."), "info")

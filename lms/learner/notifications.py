@@ -28,8 +28,6 @@ def notifications_page() -> str:
 
 @bp.post("/notifications/<int:notification_id>/read")
 def notification_read(notification_id: int) -> Response:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if not notifications.mark_read(current_user.id, notification_id):
         abort(404)
     db.session.commit()
@@ -38,8 +36,6 @@ def notification_read(notification_id: int) -> Response:
 
 @bp.post("/notifications/read-all")
 def notifications_read_all() -> Response:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if notifications.mark_all_read(current_user.id):
         flash(_("All notifications are marked as read."), "success")
     db.session.commit()

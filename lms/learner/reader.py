@@ -7,8 +7,6 @@ answered by ``lms.error_pages``.
 from __future__ import annotations
 
 import io
-import mimetypes
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -21,14 +19,13 @@ from lms.errors import LmsError
 from lms.extensions import db
 from lms.learner import bp
 from lms.learner.forms import EmptyForm, PinForm, SelfAssessmentForm
+from lms.learner.images import image_response
 from lms.models import Attachment, Module, Section
 from lms.models.enums import ModuleStatus
 from lms.permissions import submit_required
 from lms.services import progress, reader
 from lms.services.content import video_embed
 from lms.storage import get_storage
-
-PLACEHOLDER = Path(__file__).resolve().parent.parent / "static" / "img" / "cover-placeholder.svg"
 
 
 def _module_or_404(module_id: int) -> Module:
@@ -70,8 +67,6 @@ def module_page(module_id: int) -> str:
 @bp.post("/sections/<int:section_id>/complete")
 @submit_required
 def complete_section(section_id: int) -> Response:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     section = db.session.scalar(
         sa.select(Section)
         .join(Module, Module.id == Section.module_id)
@@ -114,11 +109,7 @@ def attachment(attachment_id: int) -> Response:
 @bp.get("/modules/<int:module_id>/cover")
 def cover(module_id: int) -> Response:
     """The module's cover image, or a neutral placeholder so every card looks alike."""
-    module = _module_or_404(module_id)
-    if module.cover_image is None:
-        return send_file(PLACEHOLDER, mimetype="image/svg+xml", max_age=3600)
-    mimetype = mimetypes.guess_type(module.cover_image)[0] or "application/octet-stream"
-    return send_file(io.BytesIO(get_storage().read(module.cover_image)), mimetype=mimetype, max_age=3600)
+    return image_response(_module_or_404(module_id).cover_image)
 
 
 @bp.post("/modules/<int:module_id>/assessment")
@@ -150,8 +141,6 @@ def pin(module_id: int) -> Response:
 @submit_required
 def acknowledge(module_id: int) -> Response:
     module = _module_or_404(module_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     progress.acknowledge_version(current_user.id, module)
     db.session.commit()
     flash(_("Marked as read."), "success")

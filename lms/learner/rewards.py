@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-import mimetypes
-
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,45 +12,35 @@ from lms.extensions import db
 from lms.i18n import LABELS
 from lms.learner import bp
 from lms.learner.forms import EmptyForm
-from lms.learner.reader import PLACEHOLDER
+from lms.learner.images import image_response
 from lms.models import Reward
 from lms.models.enums import RedemptionStatus
 from lms.permissions import submit_required
 from lms.services import rewards
-from lms.storage import get_storage
 
 
 def _reward_or_404(reward_id: int) -> Reward:
-    reward = rewards.active_reward(reward_id)
-    if reward is None:
-        abort(404)
-    return reward
+    return rewards.active_reward(reward_id) or abort(404)
+
+
+def _with_balance(template: str, **values: object) -> str:
+    """Every reward page shows the learner's XP balance, which is what they spend."""
+    return render_template(template, balance=rewards.balance_of(current_user.id), **values)
 
 
 @bp.get("/rewards")
 def rewards_page() -> str:
-    return render_template(
-        "learner/rewards.html",
-        entries=rewards.catalog(current_user.id),
-        balance=rewards.balance_of(current_user.id),
-    )
+    return _with_balance("learner/rewards.html", entries=rewards.catalog(current_user.id))
 
 
 @bp.get("/rewards/<int:reward_id>/image")
 def reward_image(reward_id: int) -> Response:
-    reward = _reward_or_404(reward_id)
-    if reward.image is None:
-        return send_file(PLACEHOLDER, mimetype="image/svg+xml", max_age=3600)
-    mimetype = mimetypes.guess_type(reward.image)[0] or "application/octet-stream"
-    return send_file(io.BytesIO(get_storage().read(reward.image)), mimetype=mimetype, max_age=3600)
+    return image_response(_reward_or_404(reward_id).image)
 
 
 @bp.get("/rewards/<int:reward_id>/redeem")
 def redeem_confirm(reward_id: int) -> str:
-    reward = _reward_or_404(reward_id)
-    return render_template(
-        "learner/reward_redeem.html", reward=reward, balance=rewards.balance_of(current_user.id), form=EmptyForm()
-    )
+    return _with_balance("learner/reward_redeem.html", reward=_reward_or_404(reward_id), form=EmptyForm())
 
 
 @bp.post("/rewards/<int:reward_id>/redeem")
@@ -61,8 +48,6 @@ def redeem_confirm(reward_id: int) -> str:
 def redeem(reward_id: int) -> Response:
     """Out of stock, not enough XP, over the monthly limit: the service's error, answered by
     ``lms.error_pages`` with a link back to the confirmation page."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     redemption = rewards.redeem(current_user.id, reward_id)
     db.session.commit()
     if redemption.status is RedemptionStatus.PENDING:
@@ -74,10 +59,9 @@ def redeem(reward_id: int) -> Response:
 
 @bp.get("/rewards/mine")
 def my_redemptions() -> str:
-    return render_template(
+    return _with_balance(
         "learner/rewards_mine.html",
         redemptions=rewards.redemptions_of(current_user.id),
-        balance=rewards.balance_of(current_user.id),
         labels=LABELS,
         form=EmptyForm(),
     )
@@ -89,8 +73,6 @@ def cancel_redemption(redemption_id: int) -> Response | tuple[str, int]:
     redemption = rewards.own_redemption(redemption_id, current_user.id)
     if redemption is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if not rewards.cancel(redemption, current_user.id):
         return render_error(409, _("Only a redemption waiting for approval can be cancelled; this one is not waiting."))
     db.session.commit()

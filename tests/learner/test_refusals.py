@@ -78,6 +78,18 @@ def test_another_companys_suggestion_is_not_found_for_a_script_too(app: Flask, a
     assert set(script.get_json()) == {"error"}
 
 
+def test_a_post_without_the_forms_token_changes_nothing(
+    app: Flask, ana: FlaskClient, place: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every learner POST is checked by CSRFProtect before its view runs; no view repeats it."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+    response = ana.post(f"/sections/{place.basics_sections[0]}/complete")
+
+    assert response.status_code == 400
+    assert _count(app, place, SectionCompletion) == 0
+
+
 def _refusals() -> list[type[LmsError]]:
     for module in pkgutil.walk_packages(lms.__path__, "lms."):
         if ".migrations" not in module.name:
