@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.models.types import UtcDateTime, utcnow
 
@@ -37,3 +38,18 @@ def same_tenant_fk(columns: list[str], parent: str, *, ondelete: str | None = "C
     ``UniqueConstraint("tenant_id", "id")``. ``columns`` is ``["tenant_id", "<parent>_id"]``.
     """
     return sa.ForeignKeyConstraint(columns, [f"{parent}.tenant_id", f"{parent}.id"], ondelete=ondelete)
+
+
+def owned_rows(back_populates: str, foreign_keys: str, *, order_by: str | None = None) -> Any:
+    """The rows that belong to this one (a module's sections, a quiz's questions).
+
+    The database deletes them with their owner (ON DELETE CASCADE, so ``passive_deletes``
+    lets it instead of loading them first); one taken out of the list is deleted too.
+    """
+    return relationship(
+        back_populates=back_populates,
+        foreign_keys=foreign_keys,
+        order_by=order_by,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )

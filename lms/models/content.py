@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models.base import TenantScoped, Timestamps, same_tenant_fk
+from lms.models.base import TenantScoped, Timestamps, owned_rows, same_tenant_fk
 from lms.models.enums import (
     AttachmentType,
     Difficulty,
@@ -56,19 +56,10 @@ class Module(TenantScoped, Timestamps, db.Model):
 
     category: Mapped[ModuleCategory | None] = relationship(foreign_keys=[category_id], back_populates="modules")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    sections: Mapped[list[Section]] = relationship(
-        back_populates="module",
-        foreign_keys="Section.module_id",
-        order_by="Section.sort_order, Section.id",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
+    sections: Mapped[list[Section]] = owned_rows(
+        "module", "Section.module_id", order_by="Section.sort_order, Section.id"
     )
-    quiz: Mapped[Quiz | None] = relationship(
-        back_populates="module",
-        foreign_keys="Quiz.module_id",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-    )
+    quiz: Mapped[Quiz | None] = owned_rows("module", "Quiz.module_id")
     # Many-to-many links carry the module's tenant_id: the join copies it into the link row.
     tags: Mapped[list[Tag]] = relationship(
         secondary="module_tag",
@@ -146,13 +137,7 @@ class Section(TenantScoped, Timestamps, db.Model):
     media_asset_id: Mapped[int | None] = mapped_column(sa.ForeignKey("media_asset.id", ondelete="SET NULL"), index=True)
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id], back_populates="sections")
-    attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="section",
-        foreign_keys="Attachment.section_id",
-        order_by="Attachment.id",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-    )
+    attachments: Mapped[list[Attachment]] = owned_rows("section", "Attachment.section_id", order_by="Attachment.id")
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),

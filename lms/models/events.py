@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models.base import TenantScoped, Timestamps, same_tenant_fk
+from lms.models.base import TenantScoped, Timestamps, owned_rows, same_tenant_fk
 from lms.models.types import UtcDateTime
 
 if TYPE_CHECKING:
@@ -41,12 +41,7 @@ class MentorLiveEvent(TenantScoped, Timestamps, db.Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     host: Mapped[User | None] = relationship()
-    group_links: Mapped[list[LiveEventGroup]] = relationship(
-        back_populates="event",
-        foreign_keys="LiveEventGroup.event_id",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-    )
+    group_links: Mapped[list[LiveEventGroup]] = owned_rows("event", "LiveEventGroup.event_id")
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models.base import TenantScoped, Timestamps, same_tenant_fk
+from lms.models.base import TenantScoped, Timestamps, owned_rows, same_tenant_fk
 
 if TYPE_CHECKING:
     from lms.models.content import Module
@@ -37,12 +37,7 @@ class Group(TenantScoped, Timestamps, db.Model):
         order_by="User.name",
         overlaps="group,user",
     )
-    module_assignments: Mapped[list[ModuleGroup]] = relationship(
-        back_populates="group",
-        foreign_keys="ModuleGroup.group_id",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-    )
+    module_assignments: Mapped[list[ModuleGroup]] = owned_rows("group", "ModuleGroup.group_id")
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),

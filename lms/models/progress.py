@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models.base import TenantScoped, Timestamps, same_tenant_fk
+from lms.models.base import TenantScoped, Timestamps, owned_rows, same_tenant_fk
 from lms.models.enums import QuestionType
 from lms.models.types import Json, UtcDateTime, enum_type, utcnow
 
@@ -69,12 +69,8 @@ class Quiz(TenantScoped, Timestamps, db.Model):
     time_limit: Mapped[int | None] = mapped_column()
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id], back_populates="quiz")
-    questions: Mapped[list[QuizQuestion]] = relationship(
-        back_populates="quiz",
-        foreign_keys="QuizQuestion.quiz_id",
-        order_by="QuizQuestion.sort_order, QuizQuestion.id",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
+    questions: Mapped[list[QuizQuestion]] = owned_rows(
+        "quiz", "QuizQuestion.quiz_id", order_by="QuizQuestion.sort_order, QuizQuestion.id"
     )
 
     __table_args__ = (
