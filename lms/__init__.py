@@ -53,9 +53,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    """Our own INFO lines (mail in the embedded mode, jobs) are shown; libraries speak at WARNING."""
+    """Our own INFO lines (mail in the embedded mode, jobs) are shown; libraries speak at WARNING.
+
+    A line written while a job runs names the job and its company (``lms.jobs.log_context``).
+    """
+    from lms.jobs import log_context
+
+    log_context.install()
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s%(lms_job)s: %(message)s")
     logging.getLogger("lms").setLevel(logging.INFO)
 
 

@@ -7,7 +7,8 @@ Rules no view should have to remember:
 - PostgreSQL refuses NUL bytes in text and nobody types one, so a request carrying one in
   its path, query string or form is a 400 before any view runs.
 
-The admin's own forms, ids and filters are checked in ``admin_views.base``.
+The admin's own ids and forms are checked in ``admin_views.base``, its filters in
+``admin_views.filters``.
 """
 
 from __future__ import annotations

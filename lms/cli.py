@@ -13,6 +13,7 @@ from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
 from lms.jobs import QUEUES, get_queue, redis_connection, relay_outbox
+from lms.jobs.mail import send_mail
 from lms.jobs.worker import HEARTBEAT, MAINTENANCE, WORKER_TTL, ShortLeaseWorker
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,14 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
 
 @lms_cli.command("cron")
 def cron_command() -> None:
-    """Start RQ's cron scheduler with the periodic jobs of lms.jobs.schedule (run exactly one).
+    """Start RQ's cron scheduler with the periodic jobs of ``lms.cron`` (run exactly one).
 
     RQ's scheduler stops at the first Redis error; this one waits for Redis and starts
     again, so the outbox relay it queues every minute resumes when Redis is back.
     """
     _require_redis()
     scheduler = CronScheduler(connection=redis_connection())
-    scheduler.load_config_from_file("lms.jobs.schedule")
+    scheduler.load_config_from_file("lms.cron")
     while True:
         try:
             scheduler.start()
@@ -76,8 +77,6 @@ def cron_command() -> None:
 @click.argument("to")
 def send_test_mail_command(to: str) -> None:
     """Send a test message through the configured mail path (SMTP, or the log)."""
-    from lms.jobs.mail import send_mail
-
     send_mail(to, "Mojster test message", "test_message")
     click.echo(f"test message queued for {to}")
 
@@ -144,14 +143,14 @@ def xp_rebuild_command(slug: str | None, check: bool) -> None:
 
     from lms.extensions import db
     from lms.models import Tenant
-    from lms.services import xp
+    from lms.services import xp_rebuild
 
     tenant_id = None
     if slug is not None:
         tenant_id = db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug))
         if tenant_id is None:
             raise click.ClickException(f"no tenant with slug {slug!r}")
-    differences = xp.rebuild(tenant_id, check=check)
+    differences = xp_rebuild.rebuild(tenant_id, check=check)
     for difference in differences:
         stored = "missing" if difference.stored is None else "total={} lifetime={} rank={}".format(*difference.stored)
         expected = "total={} lifetime={} rank={}".format(*difference.expected)

@@ -1,13 +1,20 @@
-"""Locale selection: the tenant's locale wins, then the browser's, then the default (sl or en)."""
+"""Locale selection: the tenant's locale wins, then the browser's, then the default (sl or en);
+and the tenant's locale for text rendered outside the tenant's own requests (``tenant_locale``).
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import current_app, g, has_request_context, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from lms.extensions import db
+from lms.models import Tenant
 from lms.models.enums import (
     Difficulty,
     ModuleStatus,
@@ -21,6 +28,7 @@ from lms.models.enums import (
     VideoSourceType,
     XpSourceType,
 )
+from lms.tenancy import current_tenant_id
 
 
 def select_locale() -> str:
@@ -33,6 +41,20 @@ def select_locale() -> str:
         if best:
             return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@contextmanager
+def tenant_locale(tenant_id: int | None = None) -> Iterator[None]:
+    """Render text for a tenant's people in the tenant's language (the current tenant's by default).
+
+    A job or a CLI command has no request to pick a locale from, and a platform admin may
+    act on another tenant than the one their page speaks for: text written for a tenant's
+    people (notifications, their mail, certificates) is rendered inside this block, so it
+    never keeps whichever locale happened to be active (issue 11, item 6).
+    """
+    tenant = db.session.get(Tenant, current_tenant_id() if tenant_id is None else tenant_id)
+    with force_locale(tenant.locale):
+        yield
 
 
 def select_timezone() -> str:

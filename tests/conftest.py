@@ -6,12 +6,15 @@ releases a savepoint. Tests that need data other processes can see (RQ workers,
 parallel clients) use ``committed`` and clean up after themselves.
 
 ``TEST_DATABASE_URL`` / ``TEST_REDIS_URL`` point at the servers. Without them a test
-that needs a server skips, unless ``LMS_REQUIRE_SERVICES=1`` (CI): then it fails.
+that needs a server skips, unless ``LMS_REQUIRE_SERVICES=1`` (CI): then it fails. A test
+that uses Redis asks for ``redis`` (the suite's, emptied) or ``redis_server`` (a server of
+its own, to stop and start); with either, the app's jobs go to that Redis.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 from sqlalchemy.engine import make_url
 
 os.environ.setdefault("LMS_ENV", "testing")
@@ -27,6 +31,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 from lms import create_app
 from lms.extensions import db
+from tests.redis_server import RedisServer
 
 REQUIRE_SERVICES = os.environ.get("LMS_REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +103,34 @@ def redis_url(request: pytest.FixtureRequest) -> str | None:
     if not url:
         return None
     return str(make_url(url).set(database=str(1 + _worker_index(request.config) % 15)))
+
+
+@pytest.fixture
+def redis(app: Flask, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Redis:
+    """The suite's Redis (this worker's database of it), emptied, with the app's jobs going to it."""
+    if redis_url is None:
+        need_service("TEST_REDIS_URL is not set")
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    return connection
+
+
+@pytest.fixture
+def redis_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisServer]:
+    """A ``redis-server`` of this test's own, which the test may stop and start; the app's jobs go to it.
+
+    For fault tests: the suite's Redis must stay up for the other tests.
+    """
+    if shutil.which("redis-server") is None:
+        need_service("redis-server is not installed")
+    server = RedisServer()
+    server.start()
+    monkeypatch.setitem(app.config, "REDIS_URL", server.url)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,18 @@
 """A ``redis-server`` of the test's own, on a free local port, that the test stops and starts.
 
 For fault tests (issue 10): the shared Redis of ``TEST_REDIS_URL`` must stay up for the
-other tests, so a test that takes Redis away runs one nobody else uses.
+other tests, so a test that takes Redis away runs one nobody else uses. Tests get it from
+the ``redis_server`` fixture (tests/conftest.py), the suite's Redis from ``redis``.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from tests.conftest import need_service
 from tests.smtp import free_port
 
 
@@ -52,16 +49,3 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
-
-
-@contextmanager
-def own_redis() -> Iterator[RedisServer]:
-    """A running server of this test's own, stopped at the end whatever happened."""
-    if shutil.which("redis-server") is None:
-        need_service("redis-server is not installed")
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()

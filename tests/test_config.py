@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lms.config import database_url, load_config
 from lms.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import environment, run_flask
 
 
 def test_production_without_secret_key_refuses_to_start(tmp_path: Path) -> None:
@@ -89,16 +86,7 @@ def test_the_rate_limiter_falls_back_to_memory_when_its_redis_is_down(tmp_path: 
 
 
 def _flask(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_flask(args, environment(LMS_INSTANCE_PATH=str(tmp_path), **env), timeout=60)
 
 
 def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:

@@ -27,8 +27,9 @@ from urllib.parse import urlencode
 import pytest
 
 from lms.demo.seed import DEMO_PASSWORD
-from tests.browser.conftest import LiveServer, _environment, _flask, _wait_for
+from tests.browser.conftest import LiveServer, _environment, _wait_for
 from tests.conftest import ROOT
+from tests.processes import flask_succeeds
 
 LEARNERS = [f"learner{number}@{slug}.test" for slug in ("acme", "globex") for number in range(2, 6)]
 DURATION = 20.0
@@ -48,8 +49,8 @@ def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
     """gunicorn over a freshly migrated and seeded SQLite file, in development mode, jobs inline."""
     instance = tmp_path_factory.mktemp("embedded")
     env = _environment(f"sqlite:///{instance / 'mojster.db'}", instance)
-    _flask(["db", "upgrade"], env)
-    _flask(["lms", "seed-demo"], env)
+    flask_succeeds(["db", "upgrade"], env)
+    flask_succeeds(["lms", "seed-demo"], env)
     log = instance / "gunicorn.log"
     with log.open("wb") as output:
         process = subprocess.Popen(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,27 +12,14 @@ import sqlalchemy as sa
 import lms.models  # noqa: F401 - registers every table in the metadata
 from lms.extensions import db
 from tests.conftest import drop_postgres_database, fresh_postgres_database, need_service, postgres_admin_url
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import environment, run_flask
 
 
 def flask(args: list[str], database_url: str, instance: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "LMS_ENV": "development",
-        "LMS_INSTANCE_PATH": str(instance),
-    }
-    env.pop("REDIS_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    env = environment(
+        without=("REDIS_URL",), DATABASE_URL=database_url, LMS_ENV="development", LMS_INSTANCE_PATH=str(instance)
     )
+    return run_flask(args, env)
 
 
 def _upgrade_and_check(database_url: str, instance: Path) -> None:

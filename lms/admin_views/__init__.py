@@ -31,6 +31,7 @@ def init_admin(app: Flask) -> Admin:
         assessment_quizzes,
         community_suggestions,
         content,
+        content_organisation,
         gamification_rewards,
         gamification_xp,
         operations,
@@ -48,6 +49,7 @@ def init_admin(app: Flask) -> Admin:
     for module in (
         people,
         content,
+        content_organisation,
         assessment_quizzes,
         assessment_certificates,
         community_suggestions,

@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.babel import lazy_gettext as admin_lazy_gettext
-from flask_admin.contrib.sqla import filters, tools
+from flask_admin.contrib.sqla import filters
 from flask_admin.helpers import get_form_data, get_redirect_target, validate_form_on_submit
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
@@ -28,36 +27,21 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import Query, selectinload
 from werkzeug.wrappers import Response
-from wtforms import Form, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import MemberLoader, TenantModelView, allowed
-from lms.admin_views.content import ModuleLoader
+from lms.admin_views.base import TenantModelView, user_passes
+from lms.admin_views.forms import AdminForm, required_text
+from lms.admin_views.loaders import MemberLoader, ModuleLoader, with_people
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.models import Certificate, Module, ProgressOverride, User
+from lms.models import Certificate, Module, ProgressOverride
 from lms.models.enums import AuditAction, Permission
 from lms.models.types import utcnow
 from lms.services import certificates, completion
 
-
-class Required(DataRequired):
-    """``DataRequired`` (blank after stripping fails) with its lazy message as plain text, the only
-    kind of error Flask-Admin's form templates show."""
-
-    def __call__(self, form: Any, field: Any) -> None:
-        try:
-            super().__call__(form, field)
-        except StopValidation as stop:
-            raise StopValidation(str(stop)) from None
-
-
 _REASON_REQUIRED = _l("Give a reason.")
-
-
-def _stripped(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 class ProgressOverrideView(TenantModelView):
@@ -83,12 +67,6 @@ class ProgressOverrideView(TenantModelView):
     )
     column_details_list = column_list
     column_labels: ClassVar = {
-        "user": _l("Learner"),
-        "user.name": _l("Learner"),
-        "user.email": _l("Email"),
-        "module": _l("Module"),
-        "module.title": _l("Module"),
-        "reason": _l("Reason"),
         "allow_certificate": _l("Certificate"),
         "override_by": _l("By"),
         "created_at": _l("When"),
@@ -105,11 +83,7 @@ class ProgressOverrideView(TenantModelView):
     form_args: ClassVar = {
         "user": {"validators": [InputRequired()]},
         "module": {"validators": [InputRequired()]},
-        "reason": {
-            "filters": [_stripped],
-            "validators": [Required(message=_REASON_REQUIRED), Length(max=2000)],
-            "description": _l("Kept with the override and in the audit log."),
-        },
+        "reason": required_text(_REASON_REQUIRED, _l("Kept with the override and in the audit log.")),
         "allow_certificate": {
             "description": _l("The module counts as completed and the learner gets a certificate."),
         },
@@ -120,9 +94,8 @@ class ProgressOverrideView(TenantModelView):
             super()
             .get_query()
             .options(
-                selectinload(ProgressOverride.user).load_only(User.email, User.name),
+                *with_people(ProgressOverride.user, ProgressOverride.override_by),
                 selectinload(ProgressOverride.module).load_only(Module.title),
-                selectinload(ProgressOverride.override_by).load_only(User.email, User.name),
             )
         )
 
@@ -137,7 +110,7 @@ class ProgressOverrideView(TenantModelView):
 # --- Certificates -------------------------------------------------------------------------
 
 
-class StatusFilter(filters.BaseSQLAFilter):
+class StatusFilter(filters.FilterEqual):
     """Valid / renewal due / expired / revoked, as ``certificates.status_clause`` says now."""
 
     def __init__(self, name: Any) -> None:
@@ -150,16 +123,14 @@ class StatusFilter(filters.BaseSQLAFilter):
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         return query.filter(certificates.status_clause(utcnow()) == value)
 
-    def operation(self) -> Any:
-        return admin_lazy_gettext("equals")
 
-
-class RevokeForm(Form):
+class RevokeForm(AdminForm):
     reason = TextAreaField(
         _l("Reason"),
-        filters=[_stripped],
-        validators=[Required(message=_REASON_REQUIRED), Length(max=2000)],
-        description=_l("The learner's certificate stops being valid at once; the verification page says revoked."),
+        **required_text(
+            _REASON_REQUIRED,
+            _l("The learner's certificate stops being valid at once; the verification page says revoked."),
+        ),
     )
 
 
@@ -175,7 +146,7 @@ def _status(view: Any, context: Any, model: Certificate, name: str) -> str:
 
 
 def _may_change() -> bool:
-    return allowed(Permission.OVERRIDE_PROGRESS)
+    return user_passes(Permission.OVERRIDE_PROGRESS)
 
 
 class CertificateView(TenantModelView):
@@ -201,10 +172,6 @@ class CertificateView(TenantModelView):
     )
     column_details_list = (*column_list, "revoked_reason", "module_version", "previous_certificate")
     column_labels: ClassVar = {
-        "user.name": _l("Learner"),
-        "user.email": _l("Email"),
-        "module.title": _l("Module"),
-        "status": _l("Status"),
         "unique_code": _l("Code"),
         "completed_at": _l("Completed"),
         "issued_at": _l("Issued"),
@@ -228,10 +195,7 @@ class CertificateView(TenantModelView):
         return (
             super()
             .get_query()
-            .options(
-                selectinload(Certificate.user).load_only(User.email, User.name),
-                selectinload(Certificate.module).load_only(Module.title),
-            )
+            .options(*with_people(Certificate.user), selectinload(Certificate.module).load_only(Module.title))
         )
 
     def get_list(self, *args: Any, **kwargs: Any) -> tuple[int | None, list[Certificate]]:
@@ -270,27 +234,17 @@ class CertificateView(TenantModelView):
         """All or nothing: one refusal (a revoked certificate cannot be sent) is flashed and changes nothing."""
         if not _may_change():
             abort(403)
-        chosen = tools.get_query_for_ids(self.narrow(self.get_query(), Permission.OVERRIDE_PROGRESS), Certificate, ids)
-        chosen = chosen.all()
-        try:
-            for certificate in chosen:
-                change(certificate)
-        except LmsError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return None
-        db.session.commit()
-        return len(chosen)
+        changed = self.change_all(
+            self.rows_of(ids, self.narrow(self.get_query(), Permission.OVERRIDE_PROGRESS)), change
+        )
+        return None if changed is None else len(changed)
 
     @expose("/revoke/", methods=("GET", "POST"))
     def revoke_view(self) -> Response | str | tuple[str, int]:
         """Revoke one certificate with a reason; the row, its code and its PDF stay as history."""
         if not _may_change():
             abort(403)
-        pk = request.args.get("id", "")
-        if not pk.isdigit():
-            abort(404)
-        certificate = self.get_one(pk)
+        certificate = self.get_one(request.args.get("id", ""))
         if not self.within_reach(certificate, Permission.OVERRIDE_PROGRESS):
             abort(404)
         form = RevokeForm(get_form_data())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask import request
 from flask_admin.model.fields import AjaxSelectField, InlineFieldList, InlineFormField
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
@@ -21,31 +20,27 @@ from wtforms import BooleanField, Form, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import TenantAjaxLoader, TenantModelView, enum_choices, enum_coerce, label_formatter, prefill
-from lms.admin_views.content import ContentModelView, ModuleLoader, unique_together
-from lms.admin_views.people import time_filters
+from lms.admin_views.base import TenantModelView
+from lms.admin_views.filters import time_filters
+from lms.admin_views.forms import enum_choices, enum_coerce, label_formatter, optional_number, unique_together
+from lms.admin_views.loaders import ModuleLoader, QuizLoader
 from lms.extensions import db
 from lms.models import Module, Quiz, QuizAttempt, QuizQuestion, User
 from lms.models.enums import AuditAction, Permission, QuestionType
-from lms.models.types import row_id
 from lms.services import quizzes
 
 QUIZ_AUDIT: dict[str, AuditAction] = dict.fromkeys(("create", "update", "delete"), AuditAction.QUIZ_UPDATED)
 
 
-class QuizLoader(TenantAjaxLoader):
-    def __init__(self, name: str) -> None:
-        super().__init__(name, Quiz, fields=["title"], order_by=Quiz.title)
-
-
 # --- Quizzes ------------------------------------------------------------------------------
 
 
-class QuizView(ContentModelView):
+class QuizView(TenantModelView):
     """One quiz per module: its passing score, attempts and time limit; questions on their own page."""
 
     permission = Permission.MANAGE_QUIZZES
     audit_actions: ClassVar = QUIZ_AUDIT
+    parent_field = "module"
 
     column_list = ("module", "title", "passing_score", "max_attempts", "time_limit")
     column_searchable_list = ("title",)
@@ -54,9 +49,6 @@ class QuizView(ContentModelView):
     column_default_sort = ("title", False)
     column_details_list = ("module", "title", "passing_score", "max_attempts", "time_limit", "questions")
     column_labels: ClassVar = {
-        "module": _l("Module"),
-        "module.title": _l("Module"),
-        "title": _l("Title"),
         "passing_score": _l("Passing score (%)"),
         "max_attempts": _l("Attempts allowed"),
         "time_limit": _l("Time limit (minutes)"),
@@ -86,27 +78,18 @@ class QuizView(ContentModelView):
                 NumberRange(min=1, max=100, message=_l("Enter a passing score from 1 to 100.")),
             ],
         },
-        "max_attempts": {
-            "validators": [
-                Optional(),
-                NumberRange(min=1, message=_l("Allow at least 1 attempt, or leave it empty for unlimited attempts.")),
-            ],
-            "description": _l("Leave empty for unlimited attempts."),
-        },
-        "time_limit": {
-            "validators": [
-                Optional(),
-                NumberRange(min=1, message=_l("Enter at least 1 minute, or leave it empty for no time limit.")),
-            ],
-            "description": _l("Minutes from starting an attempt; leave empty for no limit."),
-        },
+        "max_attempts": optional_number(
+            1,
+            _l("Allow at least 1 attempt, or leave it empty for unlimited attempts."),
+            _l("Leave empty for unlimited attempts."),
+        ),
+        "time_limit": optional_number(
+            1,
+            _l("Enter at least 1 minute, or leave it empty for no time limit."),
+            _l("Minutes from starting an attempt; leave empty for no limit."),
+        ),
     }
     create_only_fields = ("module",)
-
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        prefill(form, "module", Module, "module_id")
-        return form
 
     def on_model_delete(self, model: Quiz) -> None:
         quizzes.check_quiz_deletable(model)
@@ -132,11 +115,12 @@ def _options(view: Any, context: Any, model: QuizQuestion, name: str) -> Markup:
     return Markup("<ul class='mb-0'>{}</ul>").format(Markup("").join(rows))
 
 
-class QuestionView(ContentModelView):
+class QuestionView(TenantModelView):
     """The questions of quizzes; ``?quiz_id=`` shows one quiz's, in the order learners get them."""
 
     permission = Permission.MANAGE_QUIZZES
     audit_actions: ClassVar = QUIZ_AUDIT
+    parent_field = "quiz"
     list_template = "admin/assessment/question_list.html"
 
     column_list = ("quiz", "sort_order", "text", "type", "points", "options")
@@ -146,11 +130,7 @@ class QuestionView(ContentModelView):
     column_default_sort: ClassVar = [("quiz_id", False), ("sort_order", False)]
     column_details_list = ("quiz", "sort_order", "type", "text", "points", "options")
     column_labels: ClassVar = {
-        "quiz": _l("Quiz"),
-        "quiz.title": _l("Quiz"),
-        "sort_order": _l("Order"),
         "text": _l("Question"),
-        "type": _l("Type"),
         "points": _l("Points"),
         "options": _l("Options"),
     }
@@ -187,27 +167,6 @@ class QuestionView(ContentModelView):
     }
     service_fields = ("options", "sort_order")
     create_only_fields = ("quiz",)
-
-    def _one_quiz(self, query: Query[Any]) -> Query[Any]:
-        quiz_id = request.args.get("quiz_id", type=row_id)
-        return query if quiz_id is None else query.filter(QuizQuestion.quiz_id == quiz_id)
-
-    def get_query(self) -> Query[Any]:
-        return self._one_quiz(super().get_query())
-
-    def get_count_query(self) -> Query[Any]:
-        return self._one_quiz(super().get_count_query())
-
-    def render(self, template: str, **kwargs: Any) -> str:
-        quiz_id = request.args.get("quiz_id", type=row_id)
-        if quiz_id is not None and "current_quiz" not in kwargs:
-            kwargs["current_quiz"] = self.form_ajax_refs["quiz"].get_one(quiz_id)
-        return super().render(template, **kwargs)
-
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        prefill(form, "quiz", Quiz, "quiz_id")
-        return form
 
     def validate_form(self, form: Any) -> bool:
         """The options' rules are the service's; a refusal is an error on the editor, nothing is written."""
@@ -273,7 +232,6 @@ class AttemptView(TenantModelView):
     column_details_list = (*column_list, "answers")
     column_labels: ClassVar = {
         "quiz.module.title": _l("Module"),
-        "quiz.title": _l("Quiz"),
         "user.email": _l("Learner"),
         "attempt_number": _l("Attempt"),
         "started_at": _l("Started"),

@@ -20,9 +20,8 @@
 
 from __future__ import annotations
 
-import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -30,27 +29,21 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
-from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla import filters as sqla_filters
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.model import typefmt
-from flask_admin.model.form import converts
 from flask_admin.tools import iterdecode
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.wrappers import Response
-from wtforms import Field, Form
-from wtforms.validators import NumberRange
 
+from lms.admin_views.filters import CheckedFilterConverter
+from lms.admin_views.forms import RangedModelConverter, ServiceForm, duplicate_columns, duplicate_field
+from lms.admin_views.labels import COLUMN_LABELS
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.i18n import LABELS, label
-from lms.models import Group, Membership, User
 from lms.models.enums import AuditAction, Permission, TenantRole
 from lms.models.types import MAX_ID, integer_range, row_id
 from lms.permissions import OutOfReach, Reach, current_reach, is_platform_staff
@@ -74,8 +67,9 @@ _VIEW_ACTIONS = {
 _NEVER_AUDITED = {"created_at", "updated_at", "password_hash"}
 
 
-def allowed(rule: Rule) -> bool:
-    """Does the request's user pass ``rule`` in the request's tenant?"""
+def user_passes(rule: Rule) -> bool:
+    """Does the signed-in user pass ``rule`` (a Permission, or a callable of role and permissions)
+    in the request's tenant? None asks only for a signed-in member."""
     if not current_user.is_authenticated or g.get("tenant") is None:
         return False
     if rule is None:
@@ -101,31 +95,6 @@ def changed_fields(model: Any, created: bool) -> dict[str, Any]:
     return changes
 
 
-def enum_choices(enum_cls: type[enum.Enum]) -> list[tuple[str, Any]]:
-    """Select choices of an enum: member names as values, translated labels (``lms.i18n.LABELS``)."""
-    return [(member.name, LABELS[member]) for member in enum_cls]
-
-
-def enum_coerce(enum_cls: type[enum.Enum]) -> Callable[[Any], Any]:
-    """Form values are member names; the model and the services get members."""
-
-    def coerce(value: Any) -> Any:
-        if value is None or isinstance(value, enum_cls):
-            return value
-        try:
-            return enum_cls[value]
-        except KeyError:
-            raise ValueError(value) from None
-
-    return coerce
-
-
-def label_formatter(view: Any, context: Any, model: Any, name: str) -> Any:
-    """A list/detail column showing an enum's translated label."""
-    value = getattr(model, name)
-    return label(value) if isinstance(value, enum.Enum) else value
-
-
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -140,16 +109,6 @@ def spreadsheet_safe(value: Any) -> Any:
         return value
     text = str(value)
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
-def prefill(form: Any, field: str, model: type, argument: str) -> None:
-    """Preselect a relation from the query string (``?group_id=3``) when a create form opens.
-
-    The lookup is scoped like every query, so another tenant's id selects nothing.
-    """
-    pk = request.args.get(argument, type=row_id)
-    if request.method == "GET" and pk is not None:
-        getattr(form, field).data = db.session.get(model, pk)
 
 
 def row_key(model: type, id: Any) -> tuple[str, ...] | None:
@@ -169,147 +128,13 @@ def row_key(model: type, id: Any) -> tuple[str, ...] | None:
     return values
 
 
-def duplicate_columns(error: IntegrityError, table: sa.Table) -> list[str] | None:
-    """The columns of ``table``'s unique key that ``error`` reports as taken; None for any other error.
-
-    PostgreSQL names the violated constraint (SQLSTATE 23505), SQLite lists its columns.
-    """
-    reason = error.orig
-    diag = getattr(reason, "diag", None)
-    if diag is not None:
-        if getattr(reason, "pgcode", None) != "23505" or diag.table_name != table.name:
-            return None
-        keys = [*table.constraints, *table.indexes]
-        return next(([c.name for c in key.columns] for key in keys if key.name == diag.constraint_name), None)
-    taken = str(reason).removeprefix("UNIQUE constraint failed: ")
-    names = [name.strip() for name in taken.split(",")]
-    if taken == str(reason) or not all(name.startswith(f"{table.name}.") for name in names):
-        return None
-    return [name.removeprefix(f"{table.name}.") for name in names]
-
-
-def duplicate_field(form: Form | None, model: type, columns: list[str]) -> Field | None:
-    """The form field to show a duplicate on: the last one editing the key's columns (adding
-    someone to a group twice shows on the person, granting a permission twice on the permission)."""
-    taken = set(columns) - {"tenant_id"}
-    names = taken | {r.key for r in inspect(model).relationships if {c.name for c in r.local_columns} & taken}
-    fields = [field for field in form or () if field.name in names]
-    return fields[-1] if fields else None
-
-
-class RangedModelConverter(AdminModelConverter):
-    """Flask-Admin's form scaffolding, with every integer field refusing what its column cannot hold."""
-
-    @converts("Integer")  # includes BigInteger and SmallInteger
-    def handle_integer_types(self, column: Any, field_args: Any, **extra: Any) -> Any:
-        low, high = integer_range(column.type) or (None, None)
-        message = _l("Enter a number from %(min)s to %(max)s.")
-        field_args["validators"].append(NumberRange(min=low, max=high, message=message))
-        return super().handle_integer_types(column, field_args, **extra)
-
-
-class _KnownMember:
-    """A name that is no member of the enum is an invalid filter value: Flask-Admin's enum
-    filters raise KeyError for it, where a filter must raise ValueError to be reported."""
-
-    def clean(self, value: str) -> Any:
-        try:
-            return super().clean(value)  # type: ignore[misc]
-        except KeyError:
-            raise ValueError(value) from None
-
-
-class _WithinColumn:
-    """A number the column cannot hold is an invalid filter value, not a query that fails."""
-
-    column: Any
-
-    def clean(self, value: str) -> Any:
-        cleaned = super().clean(value)  # type: ignore[misc]
-        bounds = integer_range(self.column.type)
-        numbers = cleaned if isinstance(cleaned, list) else [cleaned]
-        if bounds is not None and any(not bounds[0] <= number <= bounds[1] for number in numbers):
-            raise ValueError(value)
-        return cleaned
-
-
-def _refining(mixin: type, classes: tuple[type, ...]) -> tuple[type, ...]:
-    """``classes`` with ``mixin`` in front of each that takes a value ("is empty" takes a yes or no)."""
-    empty = sqla_filters.FilterEmpty
-    return tuple(cls if issubclass(cls, empty) else type(cls.__name__, (mixin, cls), {}) for cls in classes)
-
-
-class CheckedFilterConverter(sqla_filters.FilterConverter):
-    """Flask-Admin's list filters, each malformed value flashed as invalid and never sent to the database."""
-
-    int_filters = _refining(_WithinColumn, sqla_filters.FilterConverter.int_filters)
-    enum = _refining(_KnownMember, sqla_filters.FilterConverter.enum)
-
-
-class TenantAjaxLoader(QueryAjaxModelLoader):
-    """An ajax picker whose choices and posted ids both go through ``get_query``.
-
-    The scoping hook keeps tenant-owned targets to the tenant; subclasses narrow further
-    (published modules, members). A posted id outside the query is "not a valid choice",
-    never a link to another tenant's row. Lists are capped, whatever the browser asks.
-    """
-
-    limit = 50
-
-    def __init__(self, name: str, model: type, fields: list[str], order_by: Any) -> None:
-        super().__init__(name, db, model, fields=fields, order_by=order_by)
-
-    def get_one(self, pk: Any) -> Any:
-        if row_key(self.model, pk) is None:
-            return None
-        with db.session.no_autoflush:
-            return self.get_query().filter(self.model.id == int(pk)).one_or_none()
-
-    def get_list(self, term: str, offset: int | None = 0, limit: int = 10) -> list[Any]:
-        """A malformed offset (Flask-Admin hands over None) is the start; one beyond any table is nothing."""
-        offset = max(offset or 0, 0)
-        if offset > MAX_ID:
-            return []
-        return super().get_list(term, offset, min(max(limit, 1), self.limit))
-
-
-class MemberLoader(TenantAjaxLoader):
-    """Users are global: only active members of the current tenant can be chosen.
-
-    ``within``: only people the signed-in user reaches with that permission (a scoped
-    grant's groups); ``others_only``: never the signed-in user (nobody grants themselves).
-    """
-
-    def __init__(self, name: str, *, within: Permission | None = None, others_only: bool = False) -> None:
-        super().__init__(name, User, fields=["name", "email"], order_by=User.name)
-        self.within = within
-        self.others_only = others_only
-
-    def get_query(self) -> Any:
-        query = super().get_query().join(Membership, Membership.user_id == User.id).filter(Membership.is_active)
-        if self.others_only:
-            query = query.filter(User.id != current_user.id)
-        if self.within is not None:
-            query = current_reach(self.within).narrow_people(query, User.id)
-        return query
-
-
-def groups_within(permission: Permission) -> Callable[[], Any]:
-    """A group picker's choices: the groups the signed-in user reaches with ``permission``."""
-
-    def groups() -> Any:
-        return current_reach(permission).narrow_groups(db.session.query(Group).order_by(Group.name), Group.id)
-
-    return groups
-
-
 class AccessMixin:
     """Flask-Admin access control from ``lms.permissions``; the same for model and custom views."""
 
     permission: Rule = None
 
     def is_accessible(self) -> bool:
-        return allowed(self.permission)
+        return user_passes(self.permission)
 
     def is_visible(self) -> bool:
         return self.is_accessible()
@@ -323,7 +148,14 @@ class AccessMixin:
 
 
 class TenantModelView(AccessMixin, ModelView):
-    """A model view of a tenant-owned table; subclasses set ``permission`` and columns."""
+    """A model view of a tenant-owned table; subclasses set ``permission`` and columns.
+
+    ``service_fields`` go to services instead of onto the model (``forms.ServiceForm``);
+    ``form_columns`` orders every field, extra ones included; ``create_only_fields`` and
+    ``edit_only_fields`` leave a field out of the other form (a section's module is chosen
+    once; a cover can only be removed once there is one). ``column_labels`` add to or
+    override the shared ``labels.COLUMN_LABELS``.
+    """
 
     action_permissions: ClassVar[dict[str, Rule]] = {}
     allow_create = True
@@ -350,6 +182,14 @@ class TenantModelView(AccessMixin, ModelView):
     }
     column_type_formatters_detail: ClassVar = column_type_formatters
     model_form_converter = RangedModelConverter
+    form_base_class = ServiceForm
+    service_fields: ClassVar[tuple[str, ...]] = ()
+    # A list of one parent's rows: ``?<parent_field>_id=<id>`` (a quiz's questions, a group's
+    # assignments) narrows it, shows the parent to the templates as ``parent`` and presets it
+    # on a new row.
+    parent_field: str | None = None
+    create_only_fields: ClassVar[tuple[str, ...]] = ()
+    edit_only_fields: ClassVar[tuple[str, ...]] = ()
     filter_converter = CheckedFilterConverter()
     can_view_details = True
     can_set_page_size = False
@@ -361,29 +201,49 @@ class TenantModelView(AccessMixin, ModelView):
     column_export_exclude_list = ("tenant", "tenant_id")
 
     def __init__(self, model: type, *args: Any, **kwargs: Any) -> None:
+        self.column_labels = {**COLUMN_LABELS, **(self.column_labels or {})}
         super().__init__(model, db, *args, **kwargs)
 
-    def may(self, action: str) -> bool:
+    def user_may(self, action: str) -> bool:
+        """May the signed-in user ``action`` ("create", "edit", "delete", "export") here? The view's
+        permission, the action's own (``action_permissions``), and EXPORT_REPORTS for an export."""
         rule = self.action_permissions.get(action, self.permission)
-        if action == "export" and not allowed(Permission.EXPORT_REPORTS):
+        if action == "export" and not user_passes(Permission.EXPORT_REPORTS):
             return False
-        return allowed(self.permission) and allowed(rule)
+        return user_passes(self.permission) and user_passes(rule)
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]
-        return self.allow_create and self.may("create")
+        return self.allow_create and self.user_may("create")
 
     @property
     def can_edit(self) -> bool:  # type: ignore[override]
-        return self.allow_edit and self.may("edit")
+        return self.allow_edit and self.user_may("edit")
 
     @property
     def can_delete(self) -> bool:  # type: ignore[override]
-        return self.allow_delete and self.may("delete")
+        return self.allow_delete and self.user_may("delete")
 
     @property
     def can_export(self) -> bool:  # type: ignore[override]
-        return self.allow_export and self.may("export")
+        return self.allow_export and self.user_may("export")
+
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        form_class.service_fields = frozenset(self.service_fields)
+        return form_class
+
+    def get_create_form(self) -> Any:
+        form_class = self.get_form()
+        for name in self.edit_only_fields:
+            delattr(form_class, name)
+        return form_class
+
+    def get_edit_form(self) -> Any:
+        form_class = self.get_form()
+        for name in self.create_only_fields:
+            delattr(form_class, name)
+        return form_class
 
     def get_export_value(self, model: Any, name: str) -> Any:
         """Every export cell passes ``spreadsheet_safe``: the one place for CSV injection."""
@@ -438,10 +298,37 @@ class TenantModelView(AccessMixin, ModelView):
         return query.filter(*[column == key for column, key in zip(columns, keys, strict=True)]).count() == 1
 
     def get_query(self) -> Any:
-        return self.narrow(super().get_query())
+        return self.of_parent(self.narrow(super().get_query()))
 
     def get_count_query(self) -> Any:
-        return self.narrow(super().get_count_query())
+        return self.of_parent(self.narrow(super().get_count_query()))
+
+    def parent(self) -> Any:
+        """The row ``?<parent_field>_id=`` names, through that field's picker (so only one the user
+        may pick), or None."""
+        parent_id = self._parent_id()
+        if parent_id is None:
+            return None
+        loader = (self.form_ajax_refs or {}).get(self.parent_field)
+        if loader is not None:
+            return loader.get_one(parent_id)
+        return db.session.get(inspect(self.model).relationships[self.parent_field].mapper.class_, parent_id)
+
+    def _parent_id(self) -> int | None:
+        return request.args.get(f"{self.parent_field}_id", type=row_id) if self.parent_field else None
+
+    def of_parent(self, query: Any) -> Any:
+        parent_id = self._parent_id()
+        return query if parent_id is None else query.filter(getattr(self.model, f"{self.parent_field}_id") == parent_id)
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        return super().render(template, **{"parent": self.parent(), **kwargs})
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        if request.method == "GET" and self.parent_field in form and (parent := self.parent()) is not None:
+            form[self.parent_field].data = parent
+        return form
 
     def get_list(self, page: int | None, *args: Any, **kwargs: Any) -> Any:
         """``?page=-1`` is the first page and a page beyond any table an empty one, never an
@@ -455,6 +342,31 @@ class TenantModelView(AccessMixin, ModelView):
     def update_model(self, form: Any, model: Any) -> Any:
         g.admin_form = form
         return super().update_model(form, model)
+
+    def rows_of(self, ids: Sequence[str], query: Any = None) -> list[Any]:
+        """The rows a list action names, from the view's query (or ``query``, narrower still)."""
+        return tools.get_query_for_ids(self.get_query() if query is None else query, self.model, ids).all()
+
+    def commit_or_flash(self) -> bool:
+        """Commit a custom page's change; a conflict (e.g. a double submit) is flashed and undone."""
+        try:
+            db.session.commit()
+        except IntegrityError as error:
+            if not self.handle_view_exception(error):
+                raise
+            return False
+        return True
+
+    def change_all(self, rows: Iterable[Any], change: Callable[[Any], Any]) -> list[Any] | None:
+        """All or nothing: ``change`` each row and commit; one refusal (the last owner, a revoked
+        certificate) keeps every row as it was and is flashed: None. Otherwise what each change returned."""
+        try:
+            results = [change(row) for row in rows]
+        except LmsError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return None
+        return results if self.commit_or_flash() else None
 
     def save_refused(self, form: Any, error: Exception) -> bool:
         """For a ``create_model``/``update_model`` that calls a service instead of Flask-Admin's
@@ -507,7 +419,7 @@ class PlatformModelView(TenantModelView):
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and is_platform_staff(current_user)
 
-    def may(self, action: str) -> bool:
+    def user_may(self, action: str) -> bool:
         return self.is_accessible()
 
     def _handle_view(self, name: str, **kwargs: Any) -> Response | None:

@@ -1,4 +1,5 @@
-"""Content: modules and their sections, categories, tags, company pins and group assignments (issue 5).
+"""Content: modules and their sections (issue 5); categories, tags, pins and assignments are in
+``content_organisation``.
 
 The views parse forms and call ``lms.services.content`` / ``lms.services.uploads``;
 access, tenant scoping, 404s and the audit of writes come from ``base.TenantModelView``.
@@ -15,60 +16,42 @@ import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.validators import Unique
-from flask_admin.form import BaseForm, Select2TagsField
+from flask_admin.form import Select2TagsField
 from flask_admin.helpers import get_form_data, get_redirect_target, validate_form_on_submit
-from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
+from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, FileField, IntegerField, MultipleFileField, SelectMultipleField, TextAreaField
-from wtforms.fields import Field
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import BooleanField, FileField, IntegerField, MultipleFileField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import (
-    MemberLoader,
-    TenantAjaxLoader,
-    TenantModelView,
+from lms.admin_views.base import TenantModelView, user_passes
+from lms.admin_views.forms import (
+    AdminForm,
+    AjaxMultiple,
+    Checkboxes,
     enum_choices,
     enum_coerce,
-    groups_within,
     label_formatter,
-    prefill,
+    optional_number,
 )
+from lms.admin_views.loaders import MemberLoader, ModuleLoader, VideoLoader
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
-    CompanyPinnedModule,
-    Group,
     MediaAsset,
     Module,
     ModuleCategory,
     ModuleChangeLog,
-    ModuleGroup,
     Section,
-    Tag,
     User,
 )
-from lms.models.enums import (
-    AuditAction,
-    Difficulty,
-    MediaAssetStatus,
-    MediaAssetType,
-    ModuleStatus,
-    Permission,
-    SectionType,
-    TenantRole,
-    VideoSourceType,
-)
-from lms.models.types import row_id
+from lms.models.enums import AuditAction, Difficulty, Permission, SectionType, TenantRole, VideoSourceType
 from lms.services import content, uploads
 
 
@@ -78,136 +61,7 @@ def manages_modules(role: TenantRole | None, permissions: frozenset[Permission])
 
 
 def _manages_all() -> bool:
-    return Permission.MANAGE_ALL_MODULES in g.permissions
-
-
-def _id_or_404(values: Any) -> str:
-    """The ``id`` of a custom page's request; anything but a number names no row."""
-    pk = values.get("id", "")
-    if not pk.isdigit():
-        abort(404)
-    return pk
-
-
-# --- Form plumbing -------------------------------------------------------------------------
-
-
-class ServiceForm(BaseForm):
-    """``service_fields`` belong to the view, which hands them to a service that checks them;
-    ``populate_obj`` copies only the plain fields onto the model."""
-
-    service_fields: ClassVar[frozenset[str]] = frozenset()
-
-    def populate_obj(self, obj: Any) -> None:
-        for name, field in self._fields.items():
-            if name not in self.service_fields:
-                field.populate_obj(obj, name)
-
-
-class _AjaxMultiple(AjaxSelectMultipleField):
-    """Flask-Admin's field, but an empty submission means "none" rather than an invalid choice."""
-
-    def process_formdata(self, valuelist: Any) -> None:
-        super().process_formdata(valuelist)
-        self._formdata = {item for item in self._formdata if item}
-        if not self._formdata:
-            self._set_data([])
-
-
-class ModuleLoader(TenantAjaxLoader):
-    """Modules for a select box: this tenant's (the scoping hook), optionally only published
-    ones, or only those the user may manage."""
-
-    def __init__(self, name: str, *, published_only: bool = False, own_only: bool = False) -> None:
-        super().__init__(name, Module, fields=["title"], order_by=Module.title)
-        self.published_only = published_only
-        self.own_only = own_only
-
-    def get_query(self) -> Any:
-        query = super().get_query()
-        if self.published_only:
-            query = query.filter(Module.status == ModuleStatus.PUBLISHED)
-        if self.own_only and not _manages_all():
-            query = query.filter(Module.id.in_(content.own_module_ids(current_user.id)))
-        return query
-
-
-class VideoLoader(TenantAjaxLoader):
-    """Uploaded videos of the media library that are not being deleted."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name, MediaAsset, fields=["title", "file_name"], order_by=MediaAsset.title)
-
-    def get_query(self) -> Any:
-        return (
-            super()
-            .get_query()
-            .filter(
-                MediaAsset.type == MediaAssetType.VIDEO,
-                MediaAsset.status.in_([MediaAssetStatus.PROCESSING, MediaAssetStatus.READY]),
-            )
-        )
-
-
-def unique_together(model: type, message: Any, **columns: str) -> Callable[[Any, Field], None]:
-    """A form check that a combination is new, e.g. a module assigned to a group once.
-
-    ``columns`` maps the model's foreign key column to the form field holding the row it
-    points at. The database's unique key stays the guard against a race.
-    """
-
-    def check(form: Any, field: Field) -> None:
-        values = {column: getattr(form, name).data for column, name in columns.items()}
-        if any(value is None for value in values.values()):
-            return
-        query = sa.select(model).where(*(getattr(model, column) == value.id for column, value in values.items()))
-        existing = db.session.scalar(query.limit(1))
-        if existing is not None and existing is not form._obj:
-            raise ValidationError(str(message))
-
-    return check
-
-
-class ContentModelView(TenantModelView):
-    """A TenantModelView whose ``service_fields`` go to services instead of onto the model.
-
-    ``form_columns`` orders every field, extra ones included; ``create_only_fields`` and
-    ``edit_only_fields`` leave a field out of the other form (a section's module is
-    chosen once; a cover can only be removed once there is one).
-    """
-
-    form_base_class = ServiceForm
-    service_fields: ClassVar[tuple[str, ...]] = ()
-    create_only_fields: ClassVar[tuple[str, ...]] = ()
-    edit_only_fields: ClassVar[tuple[str, ...]] = ()
-
-    def scaffold_form(self) -> Any:
-        form_class = super().scaffold_form()
-        form_class.service_fields = frozenset(self.service_fields)
-        return form_class
-
-    def get_create_form(self) -> Any:
-        form_class = self.get_form()
-        for name in self.edit_only_fields:
-            delattr(form_class, name)
-        return form_class
-
-    def get_edit_form(self) -> Any:
-        form_class = self.get_form()
-        for name in self.create_only_fields:
-            delattr(form_class, name)
-        return form_class
-
-    def commit_or_flash(self) -> bool:
-        """Commit a custom page's change; a conflict (e.g. a double submit) is flashed and undone."""
-        try:
-            db.session.commit()
-        except IntegrityError as error:
-            db.session.rollback()
-            if not self.handle_view_exception(error):
-                raise
-            return False
-        return True
+    return user_passes(Permission.MANAGE_ALL_MODULES)
 
 
 class OwnModulesMixin:
@@ -242,7 +96,7 @@ class OwnModulesMixin:
 # --- Modules ------------------------------------------------------------------------------
 
 
-class PublishUpdateForm(BaseForm):
+class PublishUpdateForm(AdminForm):
     summary = TextAreaField(
         _l("What changed"),
         validators=[InputRequired()],
@@ -250,7 +104,11 @@ class PublishUpdateForm(BaseForm):
     )
 
 
-class ModuleView(OwnModulesMixin, ContentModelView):
+# What describes a module, shown on its details page and edited in its form.
+_DESCRIBED_BY = ("difficulty", "category", "tags", "mentors", "prerequisites", "validity_months")
+
+
+class ModuleView(OwnModulesMixin, TenantModelView):
     permission = staticmethod(manages_modules)
     action_permissions: ClassVar = {"delete": Permission.MANAGE_ALL_MODULES}
     audit_actions: ClassVar = {
@@ -264,25 +122,13 @@ class ModuleView(OwnModulesMixin, ContentModelView):
     column_list = ("title", "status", "difficulty", "category", "version", "published_at")
     column_searchable_list = ("title", "description")
     column_filters = ("status", "difficulty", "category.name")
-    column_sortable_list = (
-        "title",
-        "status",
-        "difficulty",
-        ("category", "category.name"),
-        "version",
-        "published_at",
-    )
+    column_sortable_list = ("title", "status", "difficulty", ("category", "category.name"), "version", "published_at")
     column_default_sort = ("title", False)
     column_details_list = (
         "title",
         "description",
         "status",
-        "difficulty",
-        "category",
-        "tags",
-        "mentors",
-        "prerequisites",
-        "validity_months",
+        *_DESCRIBED_BY,
         "version",
         "published_at",
         "created_by",
@@ -291,9 +137,6 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         "updated_at",
     )
     column_labels: ClassVar = {
-        "title": _l("Title"),
-        "description": _l("Description"),
-        "status": _l("Status"),
         "difficulty": _l("Difficulty"),
         "category": _l("Category"),
         "category.name": _l("Category"),
@@ -301,8 +144,6 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         "mentors": _l("Mentors"),
         "prerequisites": _l("Prerequisites"),
         "validity_months": _l("Certificate valid for (months)"),
-        "version": _l("Version"),
-        "published_at": _l("Published"),
         "created_by": _l("Created by"),
         "sections": _l("Sections"),
         "cover_upload": _l("Cover image"),
@@ -319,12 +160,7 @@ class ModuleView(OwnModulesMixin, ContentModelView):
     form_columns = (
         "title",
         "description",
-        "difficulty",
-        "category",
-        "tags",
-        "mentors",
-        "prerequisites",
-        "validity_months",
+        *_DESCRIBED_BY,
         "cover_upload",
         "remove_cover",
     )
@@ -337,20 +173,18 @@ class ModuleView(OwnModulesMixin, ContentModelView):
             ).all(),
             "blank_text": _l("No category"),
         },
-        "validity_months": {
-            "validators": [
-                Optional(),
-                NumberRange(min=1, message=_l("Enter at least 1 month, or leave it empty for no expiry.")),
-            ],
-            "description": _l("Leave empty when certificates never expire."),
-        },
+        "validity_months": optional_number(
+            1,
+            _l("Enter at least 1 month, or leave it empty for no expiry."),
+            _l("Leave empty when certificates never expire."),
+        ),
     }
     form_widget_args: ClassVar = {"description": {"rows": 4}}
     form_ajax_refs: ClassVar = {"mentors": MemberLoader("mentors"), "prerequisites": ModuleLoader("prerequisites")}
     form_extra_fields: ClassVar = {
         "tags": Select2TagsField(_l("Tags"), save_as_list=True, description=_l("New names become new tags.")),
-        "mentors": _AjaxMultiple(form_ajax_refs["mentors"], _l("Mentors")),
-        "prerequisites": _AjaxMultiple(
+        "mentors": AjaxMultiple(form_ajax_refs["mentors"], _l("Mentors")),
+        "prerequisites": AjaxMultiple(
             form_ajax_refs["prerequisites"],
             _l("Prerequisites"),
             description=_l("Learners must complete these modules first."),
@@ -394,23 +228,17 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         self._change_status(ids, content.archive)
 
     def _change_status(self, ids: list[str], change: Callable[[Module, User | None], bool]) -> None:
-        wanted = [int(pk) for pk in ids if pk.isdigit()]
-        modules = self.get_query().filter(Module.id.in_(wanted)).all()
-        try:
-            changed = sum(change(module, current_user._get_current_object()) for module in modules)
-        except LmsError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return
-        if self.commit_or_flash():
-            flash(ngettext("%(num)d module changed.", "%(num)d modules changed.", changed), "success")
+        actor = current_user._get_current_object()
+        changed = self.change_all(self.rows_of(ids), lambda module: change(module, actor))
+        if changed is not None:
+            flash(ngettext("%(num)d module changed.", "%(num)d modules changed.", sum(changed)), "success")
 
     @expose("/status/", methods=("POST",))
     def status_view(self) -> Response:
         """The Publish / Archive buttons of the edit page: the same rules as the list actions."""
         if not self.can_edit:
             abort(403)
-        module = self.get_one(_id_or_404(request.args))
+        module = self.get_one(request.args.get("id", ""))
         change = {"publish": content.publish, "archive": content.archive}.get(request.form.get("to", ""))
         if change is None:
             abort(400)
@@ -422,7 +250,7 @@ class ModuleView(OwnModulesMixin, ContentModelView):
         """A published module's new version: the summary is required and goes into its history."""
         if not self.can_edit:
             abort(403)
-        module = self.get_one(_id_or_404(request.args))
+        module = self.get_one(request.args.get("id", ""))
         form = PublishUpdateForm(get_form_data())
         if validate_form_on_submit(form):
             try:
@@ -441,7 +269,7 @@ class ModuleView(OwnModulesMixin, ContentModelView):
     @expose("/history/")
     def history_view(self) -> str:
         """The module's published versions with their change summaries, newest first."""
-        module = self.get_one(_id_or_404(request.args))
+        module = self.get_one(request.args.get("id", ""))
         entries = db.session.scalars(
             sa.select(ModuleChangeLog)
             .where(ModuleChangeLog.module_id == module.id)
@@ -455,16 +283,12 @@ class ModuleView(OwnModulesMixin, ContentModelView):
 # --- Sections -----------------------------------------------------------------------------
 
 
-class _Checkboxes(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class SectionView(OwnModulesMixin, ContentModelView):
+class SectionView(OwnModulesMixin, TenantModelView):
     """Sections of the modules the user manages; ``?module_id=`` shows one module's, in order."""
 
     permission = staticmethod(manages_modules)
     module_id_attribute = "module_id"
+    parent_field = "module"
     list_template = "admin/content/section_list.html"
 
     column_list = ("module", "sort_order", "title", "type")
@@ -484,11 +308,7 @@ class SectionView(OwnModulesMixin, ContentModelView):
         "attachments",
     )
     column_labels: ClassVar = {
-        "module": _l("Module"),
-        "module.title": _l("Module"),
         "sort_order": _l("Position"),
-        "title": _l("Title"),
-        "type": _l("Type"),
         "content": _l("Content (HTML)"),
         "video_source_type": _l("Video source"),
         "video_url": _l("Video link"),
@@ -544,7 +364,7 @@ class SectionView(OwnModulesMixin, ContentModelView):
         "new_attachments": MultipleFileField(
             _l("Add attachments"), description=_l("PDF, Word, images or other files, at most 25 MB each.")
         ),
-        "remove_attachments": _Checkboxes(_l("Remove attachments"), coerce=int, choices=[]),
+        "remove_attachments": Checkboxes(_l("Remove attachments"), coerce=int, choices=[]),
     }
     service_fields = (
         "content",
@@ -558,24 +378,6 @@ class SectionView(OwnModulesMixin, ContentModelView):
     )
     create_only_fields = ("module",)
     edit_only_fields = ("remove_attachments",)
-
-    def reachable(self, query: Any) -> Any:
-        module_id = request.args.get("module_id", type=row_id)
-        if module_id is not None:
-            query = query.filter(Section.module_id == module_id)
-        return super().reachable(query)
-
-    def render(self, template: str, **kwargs: Any) -> str:
-        module_id = request.args.get("module_id", type=row_id)
-        if module_id is not None and "current_module" not in kwargs:
-            kwargs["current_module"] = self.form_ajax_refs["module"].get_one(module_id)
-        return super().render(template, **kwargs)
-
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        if request.method == "GET" and "module_id" in request.args:
-            form.module.data = self.form_ajax_refs["module"].get_one(request.args["module_id"])
-        return form
 
     def edit_form(self, obj: Section | None = None) -> Any:
         form = super().edit_form(obj)
@@ -618,7 +420,7 @@ class SectionView(OwnModulesMixin, ContentModelView):
         """Up or down one place; the module's sections stay numbered 0..n-1."""
         if not self.can_edit:
             abort(403)
-        section = self.get_one(_id_or_404(request.form))
+        section = self.get_one(request.form.get("id", ""))
         offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
         if offset is None:
             abort(400)
@@ -627,140 +429,9 @@ class SectionView(OwnModulesMixin, ContentModelView):
         return redirect(get_redirect_target() or self.get_url(".index_view", module_id=section.module_id))
 
 
-# --- Categories, tags, pins, assignments ------------------------------------------------
-
-
-def _stripped(value: str | None) -> str | None:
-    return value.strip() if value else value
-
-
-class _NamedListView(ContentModelView):
-    """Categories and tags: a name unique in the company (a form error, the database the guard) and an order."""
-
-    permission = Permission.MANAGE_ALL_MODULES
-    column_list = ("name", "sort_order")
-    column_searchable_list = ("name",)
-    column_default_sort: ClassVar = [("sort_order", False), ("name", False)]
-    column_labels: ClassVar = {"name": _l("Name"), "sort_order": _l("Order")}
-    form_columns = ("name", "sort_order")
-
-
-def _unique_name(model: type, message: Any) -> dict[str, Any]:
-    return {"name": {"filters": [_stripped], "validators": [Unique(db, model, model.name, message=message)]}}
-
-
-class CategoryView(_NamedListView):
-    form_args: ClassVar = _unique_name(ModuleCategory, _l("A category with this name already exists."))
-
-
-class TagView(_NamedListView):
-    form_args: ClassVar = _unique_name(Tag, _l("A tag with this name already exists."))
-
-
-class PinnedModuleView(ContentModelView):
-    """Modules pinned for everyone on the dashboard; only published modules can be pinned."""
-
-    permission = Permission.MANAGE_ALL_MODULES
-    column_list = ("module", "sort_order", "pinned_by", "created_at")
-    column_default_sort: ClassVar = [("sort_order", False), ("id", False)]
-    column_labels: ClassVar = {
-        "module": _l("Module"),
-        "sort_order": _l("Order"),
-        "pinned_by": _l("Pinned by"),
-        "created_at": _l("Pinned"),
-    }
-    form_columns = ("module", "sort_order")
-    form_ajax_refs: ClassVar = {"module": ModuleLoader("module", published_only=True)}
-    form_args: ClassVar = {
-        "module": {
-            "validators": [
-                unique_together(CompanyPinnedModule, _l("This module is already pinned."), module_id="module")
-            ],
-            "description": _l("Only published modules can be pinned."),
-        }
-    }
-
-    def on_model_change(self, form: Any, model: CompanyPinnedModule, is_created: bool) -> None:
-        if is_created:
-            model.pinned_by_id = current_user.id
-        super().on_model_change(form, model, is_created)
-
-
-class AssignmentView(ContentModelView):
-    """Modules assigned to groups, with deadlines; ``?group_id=`` shows one group's assignments."""
-
-    permission = Permission.MANAGE_GROUPS
-    scope_group = "group_id"
-    audit_actions: ClassVar = {
-        "create": AuditAction.MODULE_ASSIGNED,
-        "update": AuditAction.RECORD_UPDATED,
-        "delete": AuditAction.MODULE_UNASSIGNED,
-    }
-    column_list = ("group", "module", "deadline_days", "is_mandatory", "created_at")
-    column_filters = ("group.name", "module.title", "is_mandatory")
-    column_sortable_list = (
-        ("group", "group.name"),
-        ("module", "module.title"),
-        "deadline_days",
-        "is_mandatory",
-        "created_at",
-    )
-    column_default_sort: ClassVar = ("created_at", True)
-    column_labels: ClassVar = {
-        "group": _l("Group"),
-        "group.name": _l("Group"),
-        "module": _l("Module"),
-        "module.title": _l("Module"),
-        "deadline_days": _l("Deadline (days)"),
-        "is_mandatory": _l("Mandatory"),
-        "created_at": _l("Assigned"),
-    }
-    form_columns = ("group", "module", "deadline_days", "is_mandatory")
-    form_ajax_refs: ClassVar = {"module": ModuleLoader("module")}
-    form_args: ClassVar = {
-        "group": {"query_factory": groups_within(Permission.MANAGE_GROUPS)},
-        "module": {
-            "validators": [
-                unique_together(
-                    ModuleGroup,
-                    _l("This module is already assigned to this group."),
-                    module_id="module",
-                    group_id="group",
-                )
-            ]
-        },
-        "deadline_days": {
-            "validators": [
-                Optional(),
-                NumberRange(min=0, message=_l("A deadline cannot be negative; leave it empty for no deadline.")),
-            ],
-            "description": _l("Days from joining the group or from this assignment, whichever is later."),
-        },
-    }
-
-    def get_query(self) -> Any:
-        return self._one_group(super().get_query())
-
-    def get_count_query(self) -> Any:
-        return self._one_group(super().get_count_query())
-
-    def _one_group(self, query: Any) -> Any:
-        group_id = request.args.get("group_id", type=row_id)
-        return query if group_id is None else query.filter(ModuleGroup.group_id == group_id)
-
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        prefill(form, "group", Group, "group_id")
-        return form
-
-
 def views() -> list[TenantModelView]:
     category = CATEGORIES["content"]
     return [
         ModuleView(Module, name=_l("Modules"), category=category, endpoint="modules"),
         SectionView(Section, name=_l("Sections"), category=category, endpoint="sections"),
-        CategoryView(ModuleCategory, name=_l("Categories"), category=category, endpoint="categories"),
-        TagView(Tag, name=_l("Tags"), category=category, endpoint="tags"),
-        PinnedModuleView(CompanyPinnedModule, name=_l("Company pins"), category=category, endpoint="pinned_modules"),
-        AssignmentView(ModuleGroup, name=_l("Group assignments"), category=category, endpoint="assignments"),
     ]

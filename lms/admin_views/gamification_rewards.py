@@ -1,11 +1,11 @@
 """Gamification: the reward catalog and the redemptions queue (issue 7, item 7; MANAGE_REWARDS).
 
 The catalog is ordinary CRUD with the Reward CHECKs mirrored as form validators, so bad
-input is a form error rather than a constraint violation; a reward with redemptions is
-deactivated instead of deleted (its history is part of the XP invariant). The queue
-approves and rejects through ``lms.services.rewards``, one redemption from its review
-page or many at once from the list; a redemption that is no longer PENDING is left alone
-and reported, never refunded twice.
+input is a form error rather than a constraint violation; deleting a reward with
+redemptions deactivates it instead (``rewards.delete_or_deactivate``: its history is part
+of the XP invariant). The queue approves and rejects through ``lms.services.rewards``, one
+redemption from its review page or many at once from the list; a redemption that is no
+longer PENDING is left alone and reported, never refunded twice.
 """
 
 from __future__ import annotations
@@ -16,33 +16,29 @@ from typing import Any, ClassVar
 from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.babel import lazy_gettext as admin_lazy_gettext
-from flask_admin.contrib.sqla import filters, tools
 from flask_admin.helpers import get_form_data, get_redirect_target, validate_form_on_submit
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, selectinload
 from werkzeug.wrappers import Response
-from wtforms import FileField, Form, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import FileField
+from wtforms.validators import InputRequired, NumberRange
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.assessment_certificates import Required
-from lms.admin_views.base import TenantModelView, changed_fields, label_formatter, row_key
+from lms.admin_views.base import TenantModelView, row_key
+from lms.admin_views.forms import RejectForm, label_formatter, optional_number, required_text
+from lms.admin_views.loaders import with_people
+from lms.admin_views.review import ReviewView
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import LABELS
-from lms.models import Reward, RewardRedemption, User
-from lms.models.enums import AuditAction, Permission, RedemptionStatus
+from lms.models import Reward, RewardRedemption
+from lms.models.enums import Permission, RedemptionStatus
 from lms.services import rewards, uploads
-from lms.services.audit import audit
-
-
-def _stripped(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 class RewardView(TenantModelView):
@@ -52,16 +48,12 @@ class RewardView(TenantModelView):
     column_list = ("title", "cost_xp", "quantity_available", "monthly_limit", "approval_required", "active")
     column_details_list = (*column_list, "description", "image", "created_at")
     column_labels: ClassVar = {
-        "title": _l("Title"),
-        "description": _l("Description"),
         "image": _l("Image"),
         "image_upload": _l("Image"),
         "cost_xp": _l("Cost (XP)"),
         "monthly_limit": _l("Monthly limit per user"),
         "quantity_available": _l("Quantity available"),
         "approval_required": _l("Approval required"),
-        "active": _l("Active"),
-        "created_at": _l("Created"),
     }
     column_filters = ("active", "approval_required")
     column_searchable_list = ("title",)
@@ -77,27 +69,18 @@ class RewardView(TenantModelView):
         "active",
     )
     form_args: ClassVar = {
-        "title": {
-            "filters": [_stripped],
-            "validators": [Required(message=_l("Give the reward a title.")), Length(max=200)],
-        },
+        "title": required_text(_l("Give the reward a title."), max_length=200),
         "cost_xp": {
             "validators": [InputRequired(), NumberRange(min=1, message=_l("The cost must be at least 1 XP."))],
         },
-        "monthly_limit": {
-            "validators": [
-                Optional(),
-                NumberRange(min=1, message=_l("Enter at least 1, or leave it empty for no limit.")),
-            ],
-            "description": _l("Redemptions per user per calendar month; empty for no limit."),
-        },
-        "quantity_available": {
-            "validators": [
-                Optional(),
-                NumberRange(min=0, message=_l("Enter 0 or more, or leave it empty for unlimited.")),
-            ],
-            "description": _l("Items left; empty for unlimited."),
-        },
+        "monthly_limit": optional_number(
+            1,
+            _l("Enter at least 1, or leave it empty for no limit."),
+            _l("Redemptions per user per calendar month; empty for no limit."),
+        ),
+        "quantity_available": optional_number(
+            0, _l("Enter 0 or more, or leave it empty for unlimited."), _l("Items left; empty for unlimited.")
+        ),
     }
     form_widget_args: ClassVar = {"description": {"rows": 4}}
     form_extra_fields: ClassVar = {
@@ -113,39 +96,21 @@ class RewardView(TenantModelView):
         super().on_model_change(form, model, is_created)
 
     def delete_model(self, model: Reward) -> bool:
-        """A reward with redemptions stays as history: it is deactivated and the delete reports so."""
-        if rewards.deactivate_or_delete(model):
-            return super().delete_model(model)
-        audit(AuditAction.RECORD_UPDATED, model, changes=changed_fields(model, False))
-        db.session.commit()
-        flash(_("%(reward)s has redemptions, so it is deactivated instead of deleted.", reward=model.title), "warning")
-        return False
+        """The service deletes or deactivates, and audits; a deactivation is reported, not a deletion."""
+        try:
+            deleted = rewards.delete_or_deactivate(model)
+        except IntegrityError as error:
+            return self.save_refused(None, error)
+        if not self.commit_or_flash():
+            return False
+        if not deleted:
+            flash(
+                _("%(reward)s has redemptions, so it is deactivated instead of deleted.", reward=model.title), "warning"
+            )
+        return deleted
 
 
-class StatusFilter(filters.BaseSQLAFilter):
-    def __init__(self, name: Any) -> None:
-        super().__init__(
-            RewardRedemption.status, name, options=[(status.name, LABELS[status]) for status in RedemptionStatus]
-        )
-
-    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
-        status = RedemptionStatus.__members__.get(value)
-        return query.filter(RewardRedemption.status == status) if status else query.filter(False)
-
-    def operation(self) -> Any:
-        return admin_lazy_gettext("equals")
-
-
-class RejectForm(Form):
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[_stripped],
-        validators=[Required(message=_l("Give a reason for rejecting.")), Length(max=2000)],
-        description=_l("The learner sees it, and gets the XP back."),
-    )
-
-
-class RedemptionView(TenantModelView):
+class RedemptionView(ReviewView):
     """The redemptions queue: newest first, PENDING ones reviewed here."""
 
     permission = Permission.MANAGE_REWARDS
@@ -156,20 +121,14 @@ class RedemptionView(TenantModelView):
     column_list = ("user.name", "user.email", "reward.title", "xp_spent", "status", "created_at", "reviewed_at")
     column_details_list = (*column_list, "reviewed_by", "rejection_reason", "cancelled_at")
     column_labels: ClassVar = {
-        "user.name": _l("Learner"),
-        "user.email": _l("Email"),
         "reward.title": _l("Reward"),
         "xp_spent": _l("XP"),
-        "status": _l("Status"),
         "created_at": _l("Redeemed"),
-        "reviewed_at": _l("Reviewed"),
-        "reviewed_by": _l("Reviewed by"),
-        "rejection_reason": _l("Reason for rejecting"),
         "cancelled_at": _l("Cancelled"),
     }
     column_formatters: ClassVar = {"status": label_formatter}
     column_formatters_detail: ClassVar = column_formatters
-    column_filters = (StatusFilter(_l("Status")), "reward.title", "user.email", "user.name")
+    column_filters = ("status", "reward.title", "user.email", "user.name")
     column_sortable_list = ("created_at", "reviewed_at", "xp_spent")
     column_default_sort = ("created_at", True)
     column_auto_select_related = False
@@ -177,18 +136,15 @@ class RedemptionView(TenantModelView):
         EndpointLinkRowAction("fa fa-gavel", ".review_view", title=_l("Approve or reject")),
     ]
 
+    review_template = "admin/gamification/review_redemption.html"
+    decisions: ClassVar = {"approve": rewards.approve, "reject": rewards.reject}
+
     def get_query(self) -> Query[RewardRedemption]:
         return (
             super()
             .get_query()
-            .options(
-                selectinload(RewardRedemption.user).load_only(User.email, User.name),
-                selectinload(RewardRedemption.reward).load_only(Reward.title),
-            )
+            .options(*with_people(RewardRedemption.user), selectinload(RewardRedemption.reward).load_only(Reward.title))
         )
-
-    def _chosen(self, ids: Sequence[str]) -> list[RewardRedemption]:
-        return tools.get_query_for_ids(self.get_query(), RewardRedemption, ids).all()
 
     def _report(self, done: int, skipped: int, done_message: str) -> None:
         if done:
@@ -206,7 +162,7 @@ class RedemptionView(TenantModelView):
     @action("approve", _l("Approve"), _l("Approve the selected redemptions?"))
     def action_approve(self, ids: Sequence[str]) -> None:
         actor = current_user._get_current_object()
-        chosen = self._chosen(ids)
+        chosen = self.rows_of(ids)
         done = sum(rewards.approve(redemption, actor) for redemption in chosen)
         db.session.commit()
         self._report(
@@ -223,7 +179,7 @@ class RedemptionView(TenantModelView):
     @expose("/reject/", methods=("GET", "POST"))
     def bulk_reject_view(self) -> Response | tuple[str, int]:
         ids = [part for part in request.args.get("ids", "").split(",") if row_key(RewardRedemption, part)]
-        chosen = self._chosen(ids)
+        chosen = self.rows_of(ids)
         if not chosen:
             abort(404)
         form = RejectForm(get_form_data())
@@ -248,40 +204,15 @@ class RedemptionView(TenantModelView):
             "admin/gamification/reject_redemptions.html", redemptions=chosen, form=form, return_url=return_url
         ), status
 
-    @expose("/review/", methods=("GET", "POST"))
-    def review_view(self) -> Response | tuple[str, int]:
-        """One redemption: approve it, or reject it with a reason."""
-        pk = request.args.get("id", "")
-        if not pk.isdigit():
-            abort(404)
-        redemption = self.get_one(pk)
-        form = RejectForm(get_form_data())
-        return_url = get_redirect_target() or self.get_url(".index_view")
-        if request.method == "POST":
-            actor = current_user._get_current_object()
-            if request.form.get("decision") == "approve":
-                changed = rewards.approve(redemption, actor)
-            elif form.validate():
-                changed = rewards.reject(redemption, actor, form.reason.data)
-            else:
-                return self._review_page(redemption, form, return_url), 400
-            db.session.commit()
-            if changed:
-                flash(_("The redemption is %(status)s.", status=LABELS[redemption.status]), "success")
-            else:
-                flash(_("This redemption was no longer waiting for approval and is unchanged."), "warning")
-            return redirect(return_url)
-        return self._review_page(redemption, form, return_url), 200
+    def review_context(self, row: RewardRedemption) -> dict[str, Any]:
+        return {"redemption": row, "pending": row.status is RedemptionStatus.PENDING}
 
-    def _review_page(self, redemption: RewardRedemption, form: RejectForm, return_url: str) -> str:
-        return self.render(
-            "admin/gamification/review_redemption.html",
-            redemption=redemption,
-            form=form,
-            return_url=return_url,
-            pending=redemption.status is RedemptionStatus.PENDING,
-            labels=LABELS,
-        )
+    def decided(self, row: RewardRedemption, decision: str, outcome: bool, return_url: str) -> Response:
+        if outcome:
+            flash(_("The redemption is %(status)s.", status=LABELS[row.status]), "success")
+        else:
+            flash(_("This redemption was no longer waiting for approval and is unchanged."), "warning")
+        return redirect(return_url)
 
 
 def views() -> list[TenantModelView]:

@@ -18,21 +18,18 @@ from flask_admin import BaseView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import Query, selectinload
+from sqlalchemy.orm import Query
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.assessment_certificates import Required
-from lms.admin_views.base import MemberLoader, TenantModelView, enum_choices, label_formatter
+from lms.admin_views.base import TenantModelView
+from lms.admin_views.forms import enum_choices, label_formatter, required_text
+from lms.admin_views.loaders import MemberLoader, with_people
 from lms.extensions import db
-from lms.models import User, XpTransaction
+from lms.models import XpTransaction
 from lms.models.enums import Permission, XpSourceType
 from lms.services import xp
-
-
-def _stripped(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 class XpTransactionView(TenantModelView):
@@ -52,13 +49,9 @@ class XpTransactionView(TenantModelView):
         "created_at",
     )
     column_labels: ClassVar = {
-        "user": _l("Learner"),
-        "user.name": _l("Learner"),
-        "user.email": _l("Email"),
         "amount": _l("XP"),
         "source": _l("Source"),
         "source_entity_id": _l("Source id"),
-        "reason": _l("Reason"),
         "created_by": _l("By"),
         "created_by.email": _l("By"),
         "created_at": _l("When"),
@@ -82,21 +75,16 @@ class XpTransactionView(TenantModelView):
         },
         "reason": {
             "label": _l("Reason"),
-            "filters": [_stripped],
-            "validators": [Required(message=_l("Give a reason.")), Length(max=500)],
-            "description": _l("Shown to the learner in their XP history and kept in the audit log."),
+            **required_text(
+                _l("Give a reason."),
+                _l("Shown to the learner in their XP history and kept in the audit log."),
+                max_length=500,
+            ),
         },
     }
 
     def get_query(self) -> Query[XpTransaction]:
-        return (
-            super()
-            .get_query()
-            .options(
-                selectinload(XpTransaction.user).load_only(User.email, User.name),
-                selectinload(XpTransaction.created_by).load_only(User.email, User.name),
-            )
-        )
+        return super().get_query().options(*with_people(XpTransaction.user, XpTransaction.created_by))
 
     def create_model(self, form: Any) -> Any:
         """The manual adjustment: ``xp.adjust`` instead of saving the form's row."""

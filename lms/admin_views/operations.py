@@ -63,6 +63,9 @@ class OperationsView(AccessMixin, BaseView):
             operations.run_now(form.job.data, *_scope())
         except operations.JobNotFound:
             abort(404)
+        except operations.AlreadyQueued as error:
+            flash(str(error), "warning")
+            return redirect(self.get_url(".index"))
         db.session.commit()
         flash(_("The job ran.") if operations.jobs_run_inline() else _("The job is queued."), "success")
         return redirect(self.get_url(".index"))

@@ -8,14 +8,11 @@ of the admin uses it, so no form ever offers or accepts another company's people
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from flask import flash, g, redirect
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla import filters, tools
-from flask_admin.contrib.sqla.validators import Unique
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,15 +24,10 @@ from wtforms import ColorField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import (
-    AccessMixin,
-    MemberLoader,
-    TenantModelView,
-    enum_choices,
-    enum_coerce,
-    groups_within,
-    prefill,
-)
+from lms.admin_views.base import AccessMixin, TenantModelView
+from lms.admin_views.filters import time_filters
+from lms.admin_views.forms import LANGUAGES, enum_choices, enum_coerce, unique_name
+from lms.admin_views.loaders import MemberLoader, groups_within, with_people
 from lms.auth.forms import email_address
 from lms.errors import LmsError
 from lms.extensions import db
@@ -48,21 +40,7 @@ from lms.services.invites import AlreadyMember
 from lms.services.memberships import RightsRefused
 from lms.services.plans import PlanLimitReached
 
-LANGUAGES = [("sl", "Slovenščina"), ("en", "English")]
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-
-
-class Matches(Regexp):
-    """``Regexp`` for Flask-Admin forms, whose templates show only errors that are plain
-    ``str``: the lazy message is translated when the check fails."""
-
-    def __call__(self, form: Any, field: Any, message: Any = None) -> Any:
-        return super().__call__(form, field, message=str(self.message))
-
-
-def _with_user(query: Query[Any], relation: Any) -> Query[Any]:
-    """Rows with the user's email and name only: a list needs no password hashes."""
-    return query.options(selectinload(relation).load_only(User.email, User.name))
 
 
 def _refuse_on(form: Any, error: RightsRefused, fallback: str) -> None:
@@ -71,9 +49,8 @@ def _refuse_on(form: Any, error: RightsRefused, fallback: str) -> None:
     field.errors = [*field.errors, str(error)]
 
 
-def _offer_roles(field: Any, current: TenantRole | None = None) -> None:
-    """Only the roles the signed-in user may give (and the one the member has now)."""
-    roles = memberships.grantable_roles(current_rights())
+def _offer_roles(field: Any, roles: list[TenantRole], current: TenantRole | None = None) -> None:
+    """Only ``roles`` (and the one the member has now), in rank order."""
     field.choices = [(role.name, label(role)) for role in TenantRole if role in roles or role is current]
 
 
@@ -98,13 +75,7 @@ class MembershipView(TenantModelView):
     list_template = "admin/people/memberships.html"
     column_list = ("user.email", "user.name", "role", "is_active", "created_at")
     column_details_list = column_list
-    column_labels: ClassVar[dict[str, Any]] = {
-        "user.email": _l("Email"),
-        "user.name": _l("Name"),
-        "role": _l("Role"),
-        "is_active": _l("Active"),
-        "created_at": _l("Joined"),
-    }
+    column_labels: ClassVar[dict[str, Any]] = {"user.name": _l("Name"), "role": _l("Role"), "created_at": _l("Joined")}
     column_searchable_list = ("user.email", "user.name")
     column_sortable_list = ("user.email", "user.name", "role", "is_active", "created_at")
     column_filters = ("role", "is_active")
@@ -115,11 +86,11 @@ class MembershipView(TenantModelView):
     form_args: ClassVar[dict[str, Any]] = {"role": {"coerce": enum_coerce(TenantRole)}}
 
     def get_query(self) -> Query[Membership]:
-        return _with_user(super().get_query(), Membership.user).options(lazyload(Membership.tenant))
+        return super().get_query().options(*with_people(Membership.user), lazyload(Membership.tenant))
 
     def edit_form(self, obj: Membership | None = None) -> Any:
         form = super().edit_form(obj)
-        _offer_roles(form.role, obj.role if obj is not None else None)
+        _offer_roles(form.role, memberships.grantable_roles(current_rights()), obj.role if obj is not None else None)
         return form
 
     def update_model(self, form: Any, model: Membership) -> bool:
@@ -136,7 +107,7 @@ class MembershipView(TenantModelView):
     @expose("/invite/", methods=("GET", "POST"))
     def invite_view(self) -> str | Response:
         form = InviteForm()
-        _offer_roles(form.role)
+        _offer_roles(form.role, invites.invitable_roles(g.tenant, current_user))
         if form.validate_on_submit():
             try:
                 invites.invite(g.tenant, form.email.data, form.role.data, current_user)
@@ -169,18 +140,10 @@ class MembershipView(TenantModelView):
             flash(_("People reactivated: %(count)d.", count=count), "success")
 
     def _change_each(self, ids: Sequence[str], change: Callable[..., None]) -> int | None:
-        """All or nothing: one refusal (the last owner, the plan's limit) keeps every row as it was
-        and is flashed; otherwise the number of memberships changed."""
-        chosen = tools.get_query_for_ids(self.get_query(), Membership, ids).all()
-        try:
-            for membership in chosen:
-                change(membership, by=current_user)
-        except LmsError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return None
-        db.session.commit()
-        return len(chosen)
+        """All or nothing (``change_all``): the number of memberships changed, or None when one
+        was refused (the last owner, the plan's limit)."""
+        changed = self.change_all(self.rows_of(ids), lambda membership: change(membership, by=current_user))
+        return None if changed is None else len(changed)
 
 
 class UserPermissionView(TenantModelView):
@@ -215,7 +178,7 @@ class UserPermissionView(TenantModelView):
     }
 
     def get_query(self) -> Query[UserPermission]:
-        return _with_user(super().get_query(), UserPermission.user)
+        return super().get_query().options(*with_people(UserPermission.user))
 
     def create_form(self, obj: Any = None) -> Any:
         return self._offer_permissions(super().create_form(obj))
@@ -277,24 +240,14 @@ class GroupView(TenantModelView):
         "delete": AuditAction.GROUP_DELETED,
     }
     column_list = ("name", "color", "description")
-    column_labels: ClassVar[dict[str, Any]] = {
-        "name": _l("Name"),
-        "color": _l("Colour"),
-        "description": _l("Description"),
-    }
+    column_labels: ClassVar[dict[str, Any]] = {"color": _l("Colour")}
     column_searchable_list = ("name",)
     form_columns = ("name", "color", "description")
     details_template = "admin/people/group_details.html"
     form_overrides: ClassVar[dict[str, Any]] = {"color": ColorField}
     form_args: ClassVar[dict[str, Any]] = {
-        # Unique per company: the validator's query is scoped like every other.
-        "name": {
-            "validators": [
-                DataRequired(),
-                Unique(db, Group, Group.name, message=_l("A group with this name already exists.")),
-            ]
-        },
-        "color": {"validators": [Matches(COLOR_PATTERN, message=_l("Use a colour such as #1a7f37."))]},
+        "name": unique_name(Group, _l("A group with this name already exists.")),
+        "color": {"validators": [Regexp(COLOR_PATTERN, message=_l("Use a colour such as #1a7f37."))]},
     }
 
 
@@ -303,6 +256,7 @@ class UserGroupView(TenantModelView):
 
     permission = Permission.MANAGE_GROUPS
     scope_group = "group_id"
+    parent_field = "group"
     allow_edit = False
     audit_actions: ClassVar[dict[str, AuditAction]] = {
         **TenantModelView.audit_actions,
@@ -311,10 +265,7 @@ class UserGroupView(TenantModelView):
     }
     column_list = ("group.name", "user.email", "user.name", "created_at")
     column_labels: ClassVar[dict[str, Any]] = {
-        "group": _l("Group"),
-        "group.name": _l("Group"),
         "user": _l("Member"),
-        "user.email": _l("Email"),
         "user.name": _l("Name"),
         "created_at": _l("Joined"),
     }
@@ -328,14 +279,11 @@ class UserGroupView(TenantModelView):
     form_args: ClassVar[dict[str, Any]] = {"group": {"query_factory": groups_within(Permission.MANAGE_GROUPS)}}
 
     def get_query(self) -> Query[UserGroup]:
-        return _with_user(super().get_query(), UserGroup.user).options(
-            selectinload(UserGroup.group).load_only(Group.name)
+        return (
+            super()
+            .get_query()
+            .options(*with_people(UserGroup.user), selectinload(UserGroup.group).load_only(Group.name))
         )
-
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        prefill(form, "group", Group, "group_id")
-        return form
 
 
 class EmailPreferenceView(TenantModelView):
@@ -377,29 +325,7 @@ class EmailPreferenceView(TenantModelView):
     form_columns = column_list[1:]
 
     def get_query(self) -> Query[EmailPreference]:
-        return _with_user(super().get_query(), EmailPreference.user)
-
-
-class _UtcAfter(filters.DateTimeGreaterFilter):
-    """Times typed into a filter are UTC, as stored: ``UtcDateTime`` refuses naive ones."""
-
-    def clean(self, value: str) -> datetime:
-        return super().clean(value).replace(tzinfo=UTC)
-
-
-class _UtcBefore(filters.DateTimeSmallerFilter):
-    def clean(self, value: str) -> datetime:
-        return super().clean(value).replace(tzinfo=UTC)
-
-
-class _UtcBetween(filters.DateTimeBetweenFilter):
-    def clean(self, value: str) -> list[datetime]:
-        return [moment.replace(tzinfo=UTC) for moment in super().clean(value)]
-
-
-def time_filters(column: Any, name: Any) -> list[filters.BaseSQLAFilter]:
-    """After / before / between filters for a ``UtcDateTime`` column, which Flask-Admin cannot scaffold."""
-    return [_UtcAfter(column, name), _UtcBefore(column, name), _UtcBetween(column, name)]
+        return super().get_query().options(*with_people(EmailPreference.user))
 
 
 class AuditLogView(TenantModelView):

@@ -13,13 +13,16 @@ from typing import Any, ClassVar
 from flask_admin import BaseView
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
+from wtforms.validators import Regexp
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import PlatformModelView, TenantModelView
-from lms.admin_views.people import LANGUAGES, Matches
+from lms.admin_views.forms import LANGUAGES
+from lms.extensions import db
 from lms.models import ChangelogEntry, Tenant
-from lms.models.enums import AuditAction
+from lms.models.enums import AuditAction, TenantPlan
 from lms.models.types import utcnow
+from lms.services.plans import PlanLimitReached, check_plan_change
 from lms.services.tenants import SLUG_PATTERN, timezones
 
 
@@ -39,13 +42,10 @@ class TenantView(PlatformModelView):
     column_list = ("slug", "name", "plan", "locale", "theme", "is_active", "created_at")
     column_labels: ClassVar[dict[str, Any]] = {
         "slug": _l("Slug"),
-        "name": _l("Name"),
         "plan": _l("Plan"),
         "locale": _l("Language"),
         "theme": _l("Theme"),
         "timezone": _l("Time zone"),
-        "is_active": _l("Active"),
-        "created_at": _l("Created"),
     }
     column_searchable_list = ("slug", "name")
     column_filters = ("plan", "is_active")
@@ -59,10 +59,21 @@ class TenantView(PlatformModelView):
     form_args: ClassVar[dict[str, Any]] = {
         "slug": {
             "validators": [
-                Matches(SLUG_PATTERN, message=_l("Use lowercase letters, digits and dashes, e.g. acme-d-o-o.")),
+                Regexp(SLUG_PATTERN, message=_l("Use lowercase letters, digits and dashes, e.g. acme-d-o-o.")),
             ],
         },
     }
+
+    def update_model(self, form: Any, model: Tenant) -> Any:
+        """A plan changes only past the plan rule (``plans.check_plan_change``): a downgrade below the
+        company's usage is an error on the plan field, and nothing is saved."""
+        try:
+            check_plan_change(model, TenantPlan[form.plan.data])
+        except PlanLimitReached as error:
+            db.session.rollback()
+            form.plan.errors = [*form.plan.errors, str(error)]
+            return False
+        return super().update_model(form, model)
 
 
 class PublishedField(BooleanField):
@@ -84,14 +95,7 @@ class ChangelogEntryView(PlatformModelView):
     """What is new on the platform, shown to every company (``/updates``) once published."""
 
     column_list = ("version", "title", "published_at", "created_at")
-    column_labels: ClassVar[dict[str, Any]] = {
-        "version": _l("Version"),
-        "title": _l("Title"),
-        "summary": _l("Summary"),
-        "body": _l("Text"),
-        "published_at": _l("Published"),
-        "created_at": _l("Created"),
-    }
+    column_labels: ClassVar[dict[str, Any]] = {"summary": _l("Summary"), "body": _l("Text")}
     column_searchable_list = ("version", "title")
     column_default_sort = ("created_at", True)
     form_columns = ("version", "title", "summary", "body", "published_at")

@@ -20,7 +20,7 @@ from lms.models import User
 from lms.models.types import is_row_id
 from lms.permissions import NO_RIGHTS, rights_of
 from lms.services import notifications
-from lms.services.accounts import Place, place_in, places_of
+from lms.services.accounts import TenantAccess, access_to_tenant, tenants_open_to
 from lms.services.audit import set_actor
 from lms.tenancy import current_tenant_id, set_tenant
 
@@ -39,9 +39,9 @@ def load_user(login_id: str) -> User | None:
     return user
 
 
-def enter(place: Place) -> None:
-    """Make ``place`` the session's tenant."""
-    session[TENANT_KEY] = place.tenant.id
+def enter(access: TenantAccess) -> None:
+    """Make ``access``'s tenant the session's tenant."""
+    session[TENANT_KEY] = access.tenant.id
 
 
 def load_request_context() -> None:
@@ -54,22 +54,22 @@ def load_request_context() -> None:
         set_actor(None, request.remote_addr)  # a failed sign-in is audited with its address
         return
     set_actor(current_user.id, request.remote_addr)
-    g.places = places_of(current_user)
+    g.tenant_accesses = tenants_open_to(current_user)
     tenant_id = session.get(TENANT_KEY)
     if tenant_id is None:
         return
     known = is_row_id(tenant_id)  # anything else (a hand-made cookie) names no company
-    place = next((p for p in g.places if p.tenant.id == tenant_id), None) if known else None
-    if place is None and known:
-        place = place_in(current_user, tenant_id)
-    if place is None:
+    access = next((a for a in g.tenant_accesses if a.tenant.id == tenant_id), None) if known else None
+    if access is None and known:
+        access = access_to_tenant(current_user, tenant_id)
+    if access is None:
         session.pop(TENANT_KEY, None)
         flash(_("You are no longer a member of that company."), "warning")
         return
-    g.tenant, g.role = place.tenant, place.role
+    g.tenant, g.role = access.tenant, access.role
     get_locale()  # settled while the tenant row is at hand: the 500 page must not query for it
-    set_tenant(place.tenant.id)
-    g.rights = rights_of(current_user, place.tenant, place.role)
+    set_tenant(access.tenant.id)
+    g.rights = rights_of(current_user, access.tenant, access.role)
     g.permissions = g.rights.permissions
 
 
@@ -99,7 +99,7 @@ def unread_notifications() -> int:
 
 def inject_account() -> dict[str, object]:
     """The top bar: the companies of the signed-in user (loaded once per request) and the bell."""
-    return {"places": g.get("places", []), "unread_notifications": unread_notifications}
+    return {"tenant_accesses": g.get("tenant_accesses", []), "unread_notifications": unread_notifications}
 
 
 def init_app(app: Flask) -> None:

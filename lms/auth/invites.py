@@ -14,11 +14,10 @@ from lms.auth.context import enter
 from lms.auth.forms import ForgotPasswordForm, JoinExistingAccountForm, JoinNewAccountForm, NewPasswordForm
 from lms.extensions import db, limiter
 from lms.jobs import enqueue
-from lms.jobs.accounts import send_password_reset
 from lms.models import Tenant, User
 from lms.models.enums import EmailTokenType
 from lms.services import invites, tokens
-from lms.services.accounts import PasswordPolicyError, place_in
+from lms.services.accounts import PasswordPolicyError, access_to_tenant
 from lms.services.plans import PlanLimitReached
 
 
@@ -33,7 +32,7 @@ def forgot_password() -> str | Response:
     happen in the job, so the request's time tells nothing about who has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        enqueue(send_password_reset, form.email.data, str(get_locale()), request.remote_addr)
+        enqueue(invites.send_password_reset, form.email.data, str(get_locale()), request.remote_addr)
         db.session.commit()
         return render_template("auth/reset_sent.html")
     return render_template("auth/forgot_password.html", form=form)
@@ -88,7 +87,7 @@ def accept_invite(token: str) -> Response | tuple[str, int]:
             db.session.commit()
             session.clear()
             login_user(user)
-            enter(place_in(user, tenant.id))
+            enter(access_to_tenant(user, tenant.id))
             flash(_("Welcome to %(company)s.", company=tenant.name), "success")
             return redirect(url_for("learner.home"))
     page = render_template("auth/accept_invite.html", form=form, tenant=tenant, email=pending.email, existing=existing)

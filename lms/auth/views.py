@@ -16,7 +16,7 @@ from lms.auth.forms import LoginForm, SwitchTenantForm
 from lms.extensions import db, limiter
 from lms.models.enums import AuditAction
 from lms.permissions import is_platform_staff
-from lms.services.accounts import authenticate, end_sessions, normalize_email, place_in, places_of
+from lms.services.accounts import access_to_tenant, authenticate, end_sessions, normalize_email, tenants_open_to
 from lms.services.audit import audit
 from lms.tenancy import tenant_context
 
@@ -101,11 +101,11 @@ def login() -> str | Response:
 
 
 def _after_sign_in(next_url: str | None) -> Response:
-    places = places_of(current_user)
-    if len(places) == 1:
-        enter(places[0])
+    accesses = tenants_open_to(current_user)
+    if len(accesses) == 1:
+        enter(accesses[0])
         return redirect(safe_next(next_url, url_for("learner.home")))
-    if places or is_platform_staff(current_user):
+    if accesses or is_platform_staff(current_user):
         return redirect(url_for("auth.choose_tenant", next=safe_next(next_url, "")))
     return redirect(url_for("auth.choose_tenant"))
 
@@ -130,7 +130,7 @@ def choose_tenant() -> str | Response:
     form = SwitchTenantForm(next=safe_next(request.args.get("next"), ""))
     return render_template(
         "auth/tenants.html",
-        places=places_of(current_user),
+        tenant_accesses=tenants_open_to(current_user),
         form=form,
         platform=is_platform_staff(current_user),
     )
@@ -143,12 +143,12 @@ def switch_tenant() -> Response:
     form = SwitchTenantForm()
     if not form.validate_on_submit():
         abort(400)
-    place = place_in(current_user, form.tenant_id.data)
-    if place is None:
+    access = access_to_tenant(current_user, form.tenant_id.data)
+    if access is None:
         abort(404)
-    enter(place)
-    if place.support:
-        with tenant_context(place.tenant.id):
-            audit(AuditAction.SUPPORT_ACCESS, place.tenant, actor_id=current_user.id)
+    enter(access)
+    if access.support:
+        with tenant_context(access.tenant.id):
+            audit(AuditAction.SUPPORT_ACCESS, access.tenant, actor_id=current_user.id)
         db.session.commit()
     return redirect(safe_next(form.next.data, url_for("learner.home")))

@@ -11,15 +11,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.extensions import db
+from lms.i18n import tenant_locale
 from lms.models import Notification, ProgressOverride, Quiz, QuizAttempt, SectionCompletion, XpTransaction
 from lms.models.enums import ModuleStatus, NotificationType, XpSourceType
-from lms.services import certificates, quizzes, xp
+from lms.services import certificates, quizzes, standings, xp
 from lms.services.certificates import add_months
+from lms.services.links import path_for
 
 if TYPE_CHECKING:
     from lms.demo.seed import _TenantBuilder
@@ -49,7 +51,7 @@ def seed_notifications(builder: _TenantBuilder) -> None:
     now = builder.now
     published = [m for m in builder.modules.values() if m.status is ModuleStatus.PUBLISHED]
     newest, assigned = published[-1], published[1]
-    with force_locale(builder.tenant.locale):
+    with tenant_locale(builder.tenant.id):
         for key, user in builder.users.items():
             db.session.add(
                 Notification(
@@ -57,7 +59,7 @@ def seed_notifications(builder: _TenantBuilder) -> None:
                     type=NotificationType.SYSTEM,
                     title=_("Welcome to %(company)s on Mojster", company=builder.tenant.name),
                     message=_("Your modules are on the My learning page."),
-                    link="/",
+                    link=path_for("learner.home"),
                     is_read=True,
                     read_at=now - timedelta(days=13),
                     created_at=now - timedelta(days=14),
@@ -70,7 +72,7 @@ def seed_notifications(builder: _TenantBuilder) -> None:
                     user_id=user.id,
                     type=NotificationType.NEW_MODULE,
                     title=_("New module: %(module)s", module=newest.title),
-                    link=f"/modules/{newest.id}",
+                    link=path_for("learner.module_page", module_id=newest.id),
                     created_at=now - timedelta(days=2),
                 )
             )
@@ -85,7 +87,7 @@ def seed_notifications(builder: _TenantBuilder) -> None:
                         module=assigned.title,
                         date=format_date(now + timedelta(days=6), "medium"),
                     ),
-                    link=f"/modules/{assigned.id}",
+                    link=path_for("learner.module_page", module_id=assigned.id),
                     created_at=now - timedelta(hours=3),
                 )
             )
@@ -94,7 +96,7 @@ def seed_notifications(builder: _TenantBuilder) -> None:
                 user_id=builder.users["learner1"].id,
                 type=NotificationType.MODULE_UPDATED,
                 title=_("Module updated: %(module)s", module=published[0].title),
-                link=f"/modules/{published[0].id}",
+                link=path_for("learner.module_page", module_id=published[0].id),
                 is_read=True,
                 read_at=now - timedelta(days=1),
                 created_at=now - timedelta(days=3),
@@ -185,7 +187,7 @@ def seed_certificates(builder: _TenantBuilder) -> None:
         held[key] = certificates.claim(user.id, module, completed_at=completed_at, previous=None)
     revoked = held["learner4"]
     revoked.revoked_at = now - timedelta(days=3)
-    with force_locale(builder.tenant.locale):
+    with tenant_locale(builder.tenant.id):
         revoked.revoked_reason = _("Issued by mistake: a colleague completed the module on this account.")
         db.session.add(
             ProgressOverride(
@@ -207,7 +209,7 @@ def seed_xp_histories(builder: _TenantBuilder) -> None:
     """
     published = [m for m in builder.modules.values() if m.status is ModuleStatus.PUBLISHED]
     hr = builder.users["hr"].id
-    with force_locale(builder.tenant.locale):
+    with tenant_locale(builder.tenant.id):
         for key, (modules, target) in XP_HISTORIES.items():
             user_id = builder.users[key].id
             for module in published[:modules]:
@@ -215,7 +217,7 @@ def seed_xp_histories(builder: _TenantBuilder) -> None:
                 xp.award(user_id, XpSourceType.MODULE_COMPLETED, str(module.id), amount, module.title)
                 if module.quiz is not None:
                     xp.award_quiz_score(user_id, module.quiz.id, module.quiz.title, 100.0)
-            lifetime, step = xp.standing(user_id).lifetime_xp, 0
+            lifetime, step = standings.standing(user_id).lifetime_xp, 0
             while lifetime < target:
                 amount = min(MANUAL_STEP, target - lifetime)
                 reason = str(MANUAL_REASONS[step % len(MANUAL_REASONS)])

@@ -34,7 +34,7 @@ from lms.models import (
 )
 from lms.models.enums import Difficulty, ModuleStatus, SectionType, TenantPlan, TenantRole
 from lms.models.types import utcnow
-from lms.services import xp
+from lms.services import xp_rebuild
 from lms.services.passwords import hash_password
 from lms.tenancy import tenant_context
 
@@ -152,7 +152,7 @@ def seed_bulk(size: BulkSize) -> None:
                 ("user_id", "amount", "source", "source_entity_id", "reason", "created_at"),
             )
             with tenant_context(tenant.id):
-                xp.rebuild(tenant.id)
+                xp_rebuild.rebuild(tenant.id)
             bar.update(size.users)
     db.session.commit()
     if db.session.get_bind().dialect.name == "postgresql":

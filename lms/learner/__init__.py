@@ -16,9 +16,9 @@ def _learner_context() -> dict[str, object]:
 
 # Importing the modules registers their routes.
 from lms.learner import (  # noqa: E402, F401
-    catalog,
     certificates,
     dashboard,
+    module_list,
     notifications,
     quizzes,
     reader,

@@ -23,7 +23,7 @@ from lms.learner.images import image_response
 from lms.models import Attachment, Module, Section
 from lms.models.enums import ModuleStatus
 from lms.permissions import submit_required
-from lms.services import progress, reader
+from lms.services import progress, reader, versions
 from lms.services.content import video_embed
 from lms.storage import get_storage
 
@@ -141,7 +141,7 @@ def pin(module_id: int) -> Response:
 @submit_required
 def acknowledge(module_id: int) -> Response:
     module = _module_or_404(module_id)
-    progress.acknowledge_version(current_user.id, module)
+    versions.acknowledge_version(current_user.id, module)
     db.session.commit()
     flash(_("Marked as read."), "success")
     return redirect(url_for("learner.module_page", module_id=module.id))

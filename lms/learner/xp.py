@@ -11,21 +11,21 @@ from flask_login import current_user
 
 from lms.learner import bp
 from lms.learner.forms import LeaderboardFilterForm
-from lms.services import xp
+from lms.services import standings
 
 
 @bp.get("/xp")
 def xp_page() -> str:
-    page = xp.history(current_user.id, request.args.get("page", 1, type=int) or 1)
-    return render_template("learner/xp.html", standing=xp.standing(current_user.id), page=page)
+    page = standings.history(current_user.id, request.args.get("page", 1, type=int) or 1)
+    return render_template("learner/xp.html", standing=standings.standing(current_user.id), page=page)
 
 
 @bp.get("/leaderboard")
 def leaderboard_page() -> str:
     form = LeaderboardFilterForm(request.args)
-    form.group.choices = [("", form.group.choices[0][1]), *xp.group_choices()]
+    form.group.choices = [("", form.group.choices[0][1]), *standings.group_choices()]
     valid = form.validate()
     group_id = int(form.group.data) if valid and form.group.data else None
-    period = form.period.data if valid and form.period.data in xp.PERIODS else "all"
-    board = xp.leaderboard(current_user.id, group_id=group_id, period=period)
+    period = form.period.data if valid and form.period.data in standings.PERIODS else "all"
+    board = standings.leaderboard(current_user.id, group_id=group_id, period=period)
     return render_template("learner/leaderboard.html", board=board, form=form, period=period)

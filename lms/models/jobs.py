@@ -22,8 +22,10 @@ class JobOutbox(Timestamps, db.Model):
 
     ``id`` is random, not a sequence: the RQ job id ``outbox-<id>`` must never be
     reused, not after a restored backup nor by another database on the same Redis, or
-    a new job would be taken for one already handed over. ``tenant_id`` is the tenant
-    the job was queued for (None for platform work). The table is not ``TenantScoped``:
+    a new job would be taken for one already handed over. ``job_id``, when the caller
+    named the work (a periodic job's company and day), is the RQ job id instead, so two
+    queueings of that work are one RQ job. ``tenant_id`` is the tenant the job was
+    queued for (None for platform work). The table is not ``TenantScoped``:
     the relay reads every company's rows with no tenant active, and nothing outside
     ``lms.jobs`` reads it.
     """
@@ -36,5 +38,6 @@ class JobOutbox(Timestamps, db.Model):
     args: Mapped[list[Any]] = mapped_column(Json)
     kwargs: Mapped[dict[str, Any]] = mapped_column(Json)
     tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[str | None] = mapped_column(sa.String(200))
 
     __table_args__ = (sa.Index(None, "created_at"),)

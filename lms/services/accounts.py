@@ -89,15 +89,16 @@ def set_password(user: User, password: str) -> None:
 
 
 @dataclass(frozen=True)
-class Place:
-    """A tenant the user may enter, with the role there; ``support``: platform staff, not a member."""
+class TenantAccess:
+    """A company the user may enter, as sign-in and the switcher list it: the tenant, the role there,
+    and ``support`` for platform staff who enter without being a member (as SUPER_ADMIN)."""
 
     tenant: Tenant
     role: TenantRole
     support: bool = False
 
 
-def places_of(user: User) -> list[Place]:
+def tenants_open_to(user: User) -> list[TenantAccess]:
     """The active tenants where the user has an active membership, by name."""
     with unscoped("memberships of the signed-in user"):
         rows = db.session.execute(
@@ -106,11 +107,11 @@ def places_of(user: User) -> list[Place]:
             .where(Membership.user_id == user.id, Membership.is_active, Tenant.is_active)
             .order_by(Tenant.name)
         ).all()
-    return [Place(tenant, role) for tenant, role in rows]
+    return [TenantAccess(tenant, role) for tenant, role in rows]
 
 
-def place_in(user: User, tenant_id: int) -> Place | None:
-    """The user's place in the tenant, checked on every request: an active membership of an
+def access_to_tenant(user: User, tenant_id: int) -> TenantAccess | None:
+    """The user's access to the tenant, checked on every request: an active membership of an
     active tenant, or platform support access (as SUPER_ADMIN) for platform staff."""
     with unscoped("membership check of the signed-in user"):
         row = db.session.execute(
@@ -127,5 +128,5 @@ def place_in(user: User, tenant_id: int) -> Place | None:
     if role is None:
         if not is_platform_staff(user):
             return None
-        return Place(tenant, TenantRole.SUPER_ADMIN, support=True)
-    return Place(tenant, role)
+        return TenantAccess(tenant, TenantRole.SUPER_ADMIN, support=True)
+    return TenantAccess(tenant, role)

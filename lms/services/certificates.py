@@ -1,7 +1,7 @@
 """Certificates: codes, expiry, the PDF, revocation and public verification (DESIGN.md: certificates).
 
 A certificate row is inserted by ``completion.record_progress`` (through ``claim``) in the
-transaction that completed the module; the job ``lms.jobs.certificates.issue_certificate``
+transaction that completed the module; the job ``issue_certificate`` (below)
 then renders its PDF, stores it and notifies the learner. Every step of the job may run
 again (RQ delivers at least once): the PDF goes to the same storage key, and the
 CERTIFICATE_ISSUED notification is keyed by the certificate in NotificationDedup.
@@ -24,29 +24,30 @@ from zoneinfo import ZoneInfo
 
 import segno
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.jobs import enqueue
+from lms.i18n import tenant_locale
+from lms.jobs import enqueue, job
+from lms.jobs.mail import send_mail
 from lms.models import Certificate, Module, Tenant, User
 from lms.models.enums import AuditAction, NotificationType
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
 from lms.pdf import FONT, new_document
 from lms.services.audit import audit
+from lms.services.links import path_for, url_for_mail
 from lms.services.notifications import Attachment, notify
 from lms.storage import get_storage
-from lms.tenancy import unscoped
+from lms.tenancy import tenant_context, unscoped
 
 RENEWAL_WINDOW = timedelta(days=30)
 CODE_BYTES = 10  # 80 random bits, written as 16 base32 characters
 _CODE = re.compile(r"^[A-Z2-7]{16}$")
-LEARNER_LIST = "/certificates"
 
 
 class CertificateError(LmsError):
@@ -161,7 +162,7 @@ def claim(user_id: int, module: Module, *, completed_at: datetime, previous: Cer
 
 
 def verify_url(code: str) -> str:
-    return f"{current_app.config['BASE_URL']}/verify/{code}"
+    return url_for_mail("verify.verify_certificate", code=code)
 
 
 def storage_key(certificate: Certificate) -> str:
@@ -179,7 +180,7 @@ def _local_day(moment: datetime, tenant: Tenant) -> str:
 def render_pdf(certificate: Certificate, tenant: Tenant, holder: str, module_title: str) -> bytes:
     """One landscape A4 page in the tenant's language, with a QR code of the verification page."""
     url = verify_url(certificate.unique_code)
-    with force_locale(tenant.locale):
+    with tenant_locale(tenant.id):
         pdf = new_document(_("Certificate: %(module)s", module=module_title))
         pdf.set_auto_page_break(False)
         pdf.add_page(orientation="landscape")
@@ -254,37 +255,32 @@ def issue(certificate_id: int, *, regenerate: bool = False) -> None:
         store_pdf(certificate)
     if certificate.revoked_at is not None:
         return
-    tenant = db.session.get(Tenant, certificate.tenant_id)
     module_title = db.session.scalar(sa.select(Module.title).where(Module.id == certificate.module_id))
-    with force_locale(tenant.locale):
-        notify(
-            certificate.user_id,
-            NotificationType.CERTIFICATE_ISSUED,
-            _("Your certificate: %(module)s", module=module_title),
-            _(
-                "You completed %(module)s. Your certificate is attached; anyone can check it with the code %(code)s.",
-                module=module_title,
-                code=certificate.unique_code,
-            ),
-            link=LEARNER_LIST,
-            dedup_key=f"certificate-issued:{certificate.id}",
-            attachment=attachment_of(certificate),
-        )
+    notify(
+        certificate.user_id,
+        NotificationType.CERTIFICATE_ISSUED,
+        _l("Your certificate: %(module)s", module=module_title),
+        _l(
+            "You completed %(module)s. Your certificate is attached; anyone can check it with the code %(code)s.",
+            module=module_title,
+            code=certificate.unique_code,
+        ),
+        link=path_for("learner.certificates_page"),
+        dedup_key=f"certificate-issued:{certificate.id}",
+        attachment=attachment_of(certificate),
+    )
 
 
 def email_copy(certificate_id: int) -> None:
     """The re-send job's work: the certificate by email again, same code and issue date."""
-    from lms.jobs.mail import send_mail
-
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None or certificate.revoked_at is not None:
         return
     if certificate.pdf_path is None:
         store_pdf(certificate)
-    tenant = db.session.get(Tenant, certificate.tenant_id)
     holder = db.session.get(User, certificate.user_id)
     module_title = db.session.scalar(sa.select(Module.title).where(Module.id == certificate.module_id))
-    with force_locale(tenant.locale):
+    with tenant_locale(certificate.tenant_id):
         send_mail(
             holder.email,
             _("Your certificate: %(module)s", module=module_title),
@@ -292,7 +288,7 @@ def email_copy(certificate_id: int) -> None:
             attachments=[attachment_of(certificate).__dict__],
             module_title=module_title,
             code=certificate.unique_code,
-            link=LEARNER_LIST,
+            link=path_for("learner.certificates_page"),
         )
 
 
@@ -321,8 +317,6 @@ def revoke(certificate: Certificate, reason: str) -> None:
 
 def resend(certificate: Certificate) -> None:
     """Email the certificate to its holder again (after the commit)."""
-    from lms.jobs.certificates import email_certificate
-
     if certificate.revoked_at is not None:
         raise CertificateError(_l("A revoked certificate cannot be sent."))
     enqueue(email_certificate, certificate.tenant_id, certificate.id)
@@ -330,8 +324,6 @@ def resend(certificate: Certificate) -> None:
 
 def regenerate(certificate: Certificate) -> None:
     """Render the PDF again (e.g. after a name was corrected); code and issue date stay."""
-    from lms.jobs.certificates import issue_certificate
-
     enqueue(issue_certificate, certificate.tenant_id, certificate.id, regenerate=True)
 
 
@@ -339,13 +331,15 @@ def regenerate(certificate: Certificate) -> None:
 
 
 @dataclass(frozen=True)
-class Held:
+class HeldCertificate:
+    """One line of the learner's certificate list: the certificate, its module's title and its status."""
+
     certificate: Certificate
     module_title: str
     status: CertificateStatus
 
 
-def held_by(user_id: int) -> list[Held]:
+def held_by(user_id: int) -> list[HeldCertificate]:
     """The learner's certificates in the current tenant, newest first, with their status; one query."""
     now = utcnow()
     rows = db.session.execute(
@@ -354,7 +348,7 @@ def held_by(user_id: int) -> list[Held]:
         .where(Certificate.user_id == user_id)
         .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
     )
-    return [Held(c, title, status_of(c, now, renewed=not newest)) for c, title, newest in rows]
+    return [HeldCertificate(c, title, status_of(c, now, renewed=not newest)) for c, title, newest in rows]
 
 
 def owned(user_id: int, certificate_id: int) -> Certificate | None:
@@ -405,3 +399,22 @@ def verify(code: str) -> Verification | None:
         return None
     certificate, name, title = row
     return Verification(status_of(certificate, utcnow(), renewed=True), name, title)
+
+
+# --- Jobs ----------------------------------------------------------------------------------
+# Each takes ids and runs inside ``tenant_context`` (DESIGN.md: jobs); each is safe to run
+# twice: the stored PDF and the NotificationDedup key decide what was done already.
+
+
+@job("default")
+def issue_certificate(tenant_id: int, certificate_id: int, regenerate: bool = False) -> None:
+    """Render and store the certificate's PDF (again when ``regenerate``) and notify its holder once."""
+    with tenant_context(tenant_id):
+        issue(certificate_id, regenerate=regenerate)
+
+
+@job("default")
+def email_certificate(tenant_id: int, certificate_id: int) -> None:
+    """Email a certificate to its holder again (an admin's re-send)."""
+    with tenant_context(tenant_id):
+        email_copy(certificate_id)

@@ -41,6 +41,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.errors import LmsError
 from lms.extensions import db
+from lms.i18n import tenant_locale
 from lms.jobs import enqueue
 from lms.models import (
     Certificate,
@@ -54,8 +55,9 @@ from lms.models import (
 )
 from lms.models.enums import NotificationType
 from lms.models.types import utcnow
-from lms.services import certificates, progress, xp
+from lms.services import certificates, versions, xp
 from lms.services.certificates import RENEWAL_WINDOW, newest_certificate
+from lms.services.links import path_for
 from lms.services.notifications import notify
 
 
@@ -193,8 +195,6 @@ def record_progress(user_id: int, module_id: int) -> bool:
     A completion (or a renewal) inserts the certificate and queues its job once, whatever
     the number of concurrent or repeated calls (see the module docstring). The caller commits.
     """
-    from lms.jobs.certificates import issue_certificate
-
     module = db.session.get(Module, module_id)
     if module is None:
         return False
@@ -206,7 +206,7 @@ def record_progress(user_id: int, module_id: int) -> bool:
     if certificate is None:
         return False
     grant_completion(user_id, module, certificate, renewal=newest is not None and newest.revoked_at is None)
-    enqueue(issue_certificate, module.tenant_id, certificate.id)
+    enqueue(certificates.issue_certificate, module.tenant_id, certificate.id)
     return True
 
 
@@ -217,16 +217,18 @@ def record_override(override: ProgressOverride) -> bool:
     learner is told either way. True when it completed the module.
     """
     module = db.session.get(Module, override.module_id)
-    if override.allow_certificate:
-        message = _("An administrator marked %(module)s as completed for you.", module=module.title)
-    else:
-        message = _("An administrator recorded your progress in %(module)s.", module=module.title)
+    with tenant_locale():
+        if override.allow_certificate:
+            done = _("An administrator marked %(module)s as completed for you.", module=module.title)
+        else:
+            done = _("An administrator recorded your progress in %(module)s.", module=module.title)
+        message = " ".join((done, _("Reason: %(reason)s", reason=override.reason)))
     notify(
         override.user_id,
         NotificationType.PROGRESS_OVERRIDE,
-        _("Progress updated: %(module)s", module=module.title),
-        message + " " + _("Reason: %(reason)s", reason=override.reason),
-        link=f"/modules/{module.id}",
+        _l("Progress updated: %(module)s", module=module.title),
+        message,
+        link=path_for("learner.module_page", module_id=module.id),
     )
     return record_progress(override.user_id, module.id)
 
@@ -239,7 +241,7 @@ def grant_completion(user_id: int, module: Module, certificate: Certificate, *, 
     still standing, MODULE_COMPLETED keyed by the module otherwise (``xp.award_completion``;
     DESIGN.md: certificates and compliance, XP and ranks).
     """
-    progress.acknowledge_version(user_id, module)
+    versions.acknowledge_version(user_id, module)
     xp.award_completion(user_id, module, certificate, renewal=renewal)
 
 

@@ -17,15 +17,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from lms.extensions import db
+from lms.jobs import job
 from lms.models import Certificate, Membership, Module, NotificationDedup, Tenant, User
 from lms.models.enums import ModuleStatus, NotificationType
 from lms.models.types import utcnow
 from lms.services.certificates import RENEWAL_WINDOW, is_newest
-from lms.services.notifications import Planned, notify_many
+from lms.services.notifications import notify_about_modules
+from lms.services.tenants import send_for_tenant
 
 EXPIRING = "module-expiring"
 EXPIRED = "module-expired"
@@ -43,6 +45,10 @@ class Notice:
     @property
     def dedup_key(self) -> str:
         return f"{self.kind}:{self.certificate_id}"
+
+    @property
+    def type(self) -> NotificationType:
+        return NotificationType.MODULE_EXPIRED if self.kind == EXPIRED else NotificationType.MODULE_EXPIRING
 
 
 def due_notices(now: datetime) -> list[Notice]:
@@ -99,20 +105,10 @@ def _texts(notice: Notice, tenant: Tenant) -> tuple[str, str]:
 
 def send_expiry_notices(tenant: Tenant, now: datetime | None = None) -> int:
     """Send the current company's due notices; how many went out. The caller commits."""
-    notices = due_notices(now or utcnow())
-    if not notices:
-        return 0
-    with force_locale(tenant.locale):
-        planned = [
-            Planned(
-                user_id=notice.user_id,
-                type=NotificationType.MODULE_EXPIRED if notice.kind == EXPIRED else NotificationType.MODULE_EXPIRING,
-                title=title,
-                message=message,
-                link=f"/modules/{notice.module_id}",
-                dedup_key=notice.dedup_key,
-            )
-            for notice in notices
-            for title, message in [_texts(notice, tenant)]
-        ]
-    return notify_many(planned)
+    return notify_about_modules(tenant, due_notices(now or utcnow()), _texts)
+
+
+@job()
+def tenant_expiry_notices(tenant_id: int) -> int:
+    """One company's part of the daily sweep (``services/schedule.py``): its due notices, each once."""
+    return send_for_tenant(tenant_id, send_expiry_notices, "certificate expiry notices")

@@ -13,16 +13,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
-from flask_babel import force_locale, ngettext
+from flask_babel import ngettext
 
 from lms.extensions import db
+from lms.i18n import tenant_locale
+from lms.jobs import job
 from lms.jobs.mail import send_mail
 from lms.models import EmailPreference, Membership, Notification, Tenant, User
 from lms.models.enums import EmailFrequency, NotificationType
 from lms.models.types import utcnow
 from lms.services.notifications import EMAIL_FAMILY
+from lms.services.tenants import send_for_tenant
 
 DIGEST_FREQUENCIES = (EmailFrequency.DAILY, EmailFrequency.WEEKLY)
 
@@ -103,7 +107,7 @@ def send_digests(tenant: Tenant, frequency: EmailFrequency) -> int:
     if not items:
         return 0
     emails = dict(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(list(items)))).all())
-    with force_locale(tenant.locale):
+    with tenant_locale(tenant.id):
         for user_id, user_items in items.items():
             subject = ngettext(
                 "%(num)d new notification in %(company)s",
@@ -113,3 +117,11 @@ def send_digests(tenant: Tenant, frequency: EmailFrequency) -> int:
             )
             send_mail(emails[user_id], subject, "digest", items=user_items, company=tenant.name)
     return len(items)
+
+
+@job()
+def tenant_digest(tenant_id: int, frequency: str) -> int:
+    """One company's digests of one frequency (DAILY or WEEKLY): its part of a digest sweep."""
+    return send_for_tenant(
+        tenant_id, partial(send_digests, frequency=EmailFrequency(frequency)), f"{frequency.lower()} digests"
+    )

@@ -6,16 +6,20 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from lms.errors import LmsError
 from lms.extensions import db
+from lms.jobs import job
 from lms.jobs.mail import send_mail
 from lms.models import Membership, Tenant, User
 from lms.models.enums import AuditAction, EmailTokenType, TenantRole
+from lms.permissions import rights_of
 from lms.services import memberships, tokens
 from lms.services.accounts import authenticate, check_password_policy, normalize_email, set_password
-from lms.services.audit import audit
+from lms.services.audit import audit, set_actor
+from lms.services.links import url_for_mail
 from lms.services.passwords import hash_password
 from lms.services.plans import check_room_for_user
 from lms.tenancy import tenant_context
@@ -29,14 +33,23 @@ class WrongAccountPassword(LmsError):
     """An existing account joins a tenant only with its own password."""
 
 
-def _link(path: str) -> str:
-    """Links in mail come from BASE_URL, never from the request's Host header."""
-    return f"{current_app.config['BASE_URL']}{path}"
-
-
 def _member(tenant_id: int, user_id: int) -> Membership | None:
     with tenant_context(tenant_id):
         return db.session.scalar(sa.select(Membership).where(Membership.user_id == user_id))
+
+
+def invitable_roles(tenant: Tenant, inviter: User) -> list[TenantRole]:
+    """The roles ``inviter`` may invite people into ``tenant`` with, highest first: their own and
+    those below (DESIGN.md: rights only flow downward). The invite form offers these, and
+    ``invite`` refuses any other (``memberships.check_invite``), and none to someone who may
+    not invite at all."""
+    try:
+        memberships.check_invite(
+            tenant, None, TenantRole.VIEWER, by=inviter
+        )  # the lowest role: may they invite at all?
+    except memberships.RightsRefused:
+        return []
+    return memberships.grantable_roles(rights_of(inviter, tenant))
 
 
 def invite(tenant: Tenant, email: str, role: TenantRole, inviter: User) -> None:
@@ -75,7 +88,7 @@ def invite(tenant: Tenant, email: str, role: TenantRole, inviter: User) -> None:
         email,
         str(_l("You are invited to %(company)s on Mojster", company=tenant.name)),
         "invite",
-        link=_link(f"/invite/{token}"),
+        link=url_for_mail("auth.accept_invite", token=token),
         company=tenant.name,
         inviter=inviter.name or inviter.email,
         existing_account=user is not None,
@@ -134,7 +147,7 @@ def request_password_reset(email: str) -> None:
         email,
         str(_l("Reset your Mojster password")),
         "password_reset",
-        link=_link(f"/reset-password/{token}"),
+        link=url_for_mail("auth.reset_password", token=token),
     )
 
 
@@ -147,3 +160,18 @@ def reset_password(token: str, password: str) -> User:
     set_password(user, password)
     audit(AuditAction.PASSWORD_CHANGED, user, actor_id=user.id, via="reset")
     return user
+
+
+@job("email")
+def send_password_reset(email: str, locale: str, ip_address: str | None) -> None:
+    """``request_password_reset`` away from the request, in the requester's language.
+
+    ``/forgot-password`` must not tell who has an account, not even by how long it takes
+    (issue 10): the request only checks the form and queues this job with the address as
+    typed, so a known and an unknown address cost it the same. ``ip_address`` is the
+    requester's, for the audit row. Run twice (RQ retries), it sends a second link that
+    replaces the first, as a second request would.
+    """
+    set_actor(None, ip_address)
+    with force_locale(locale):
+        request_password_reset(email)

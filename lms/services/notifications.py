@@ -6,27 +6,37 @@ runs twice, or is retried, sends nothing new. The email copy follows the recipie
 EmailPreference: its family toggle (e.g. ``deadline_reminders``) and its frequency —
 IMMEDIATE mails now (after the commit), DAILY/WEEKLY leave it for the digest job, OFF
 never mails.
+
+Text and links are settled here for every sender (issue 11, item 6): title and message are
+rendered in the recipient tenant's language (``i18n.tenant_locale``), whoever or whatever
+triggered them, and links are paths built from endpoint names (``services/links.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 
 from lms.extensions import db
+from lms.i18n import tenant_locale
 from lms.jobs import enqueue, job
+from lms.jobs.mail import send_mail
 from lms.models import EmailPreference, Notification, NotificationDedup, Tenant, User
 from lms.models.enums import EmailFrequency, NotificationType
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore, insert_returning
 from lms.services import paging
+from lms.services.links import path_for
 from lms.services.paging import Page
 from lms.tenancy import current_tenant_id, tenant_context
 
 PAGE_SIZE = 20
+# Notification text: lazy text (``_l``) is rendered in the recipient tenant's language.
+Text = str | LazyString
 
 # Which EmailPreference toggle governs the email copy of each type.
 EMAIL_FAMILY: dict[NotificationType, str] = {
@@ -78,8 +88,8 @@ def email_frequency(user_id: int, type_: NotificationType) -> EmailFrequency:
 def notify(
     user_id: int,
     type_: NotificationType,
-    title: str,
-    message: str = "",
+    title: Text,
+    message: Text = "",
     *,
     link: str | None = None,
     dedup_key: str | None = None,
@@ -87,8 +97,9 @@ def notify(
 ) -> Notification | None:
     """Notify one user in the current tenant; None when ``dedup_key`` was already used.
 
-    Title and message are final text in the recipient's language (the caller renders
-    them in the tenant's locale). The caller commits.
+    Pass lazy text (``_l``): it is rendered here in the tenant's language. Text that also
+    formats a date, or joins translated pieces, is built by the caller inside
+    ``tenant_locale()``. ``link`` is a path from ``links.path_for``. The caller commits.
     """
     tenant_id = current_tenant_id()
     now = utcnow()
@@ -100,6 +111,8 @@ def notify(
         )
         if not fresh:
             return None
+    with tenant_locale():
+        title, message = str(title), str(message)
     notification = Notification(user_id=user_id, type=type_, title=title, message=message, link=link)
     db.session.add(notification)
     db.session.flush()
@@ -109,18 +122,58 @@ def notify(
 
 
 @dataclass(frozen=True)
-class Planned:
-    """One notification a job wants to send; ``notify_many`` sends a list of them at once."""
+class OutgoingNotification:
+    """One notification of a batch: ``notify_many`` sends a list of them at once, like ``notify`` each."""
 
     user_id: int
     type: NotificationType
-    title: str
-    message: str = ""
+    title: Text
+    message: Text = ""
     link: str | None = None
     dedup_key: str | None = None
 
 
-def notify_many(planned: Sequence[Planned]) -> int:
+class ModuleNotice(Protocol):
+    """Something a learner is told about one module, once (a deadline, an expiring certificate)."""
+
+    user_id: int
+    module_id: int
+
+    @property
+    def type(self) -> NotificationType: ...
+
+    @property
+    def dedup_key(self) -> str: ...
+
+
+N = TypeVar("N", bound=ModuleNotice)
+
+
+def notify_about_modules(tenant: Tenant, notices: Sequence[N], texts: Callable[[N, Tenant], tuple[str, str]]) -> int:
+    """Send the tenant's due module notices, each once; how many went out. The caller commits.
+
+    ``texts`` gives a notice's title and message; it runs in the tenant's language because
+    dates inside the text are formatted there, not later when the text is shown.
+    """
+    if not notices:
+        return 0
+    with tenant_locale(tenant.id):
+        batch = [
+            OutgoingNotification(
+                user_id=notice.user_id,
+                type=notice.type,
+                title=title,
+                message=message,
+                link=path_for("learner.module_page", module_id=notice.module_id),
+                dedup_key=notice.dedup_key,
+            )
+            for notice in notices
+            for title, message in [texts(notice, tenant)]
+        ]
+    return notify_many(batch)
+
+
+def notify_many(batch: Sequence[OutgoingNotification]) -> int:
     """``notify`` for a whole tenant in a few set-based statements; returns how many were sent.
 
     The dedup keys are inserted with ON CONFLICT DO NOTHING RETURNING, so only the keys
@@ -131,7 +184,7 @@ def notify_many(planned: Sequence[Planned]) -> int:
     """
     tenant_id = current_tenant_id()
     now = utcnow()
-    keyed = {item.dedup_key: item for item in planned if item.dedup_key is not None}
+    keyed = {item.dedup_key: item for item in batch if item.dedup_key is not None}
     claimed: set[str] = set()
     if keyed:
         claimed = set(
@@ -151,9 +204,11 @@ def notify_many(planned: Sequence[Planned]) -> int:
                 returning=NotificationDedup.dedup_key,
             )
         )
-    fresh = [item for item in planned if item.dedup_key is None or item.dedup_key in claimed]
+    fresh = [item for item in batch if item.dedup_key is None or item.dedup_key in claimed]
     if not fresh:
         return 0
+    with tenant_locale():
+        texts = [(str(item.title), str(item.message)) for item in fresh]
     rows = db.session.execute(
         sa.insert(Notification).returning(Notification.id, Notification.user_id, Notification.type),
         [
@@ -161,14 +216,14 @@ def notify_many(planned: Sequence[Planned]) -> int:
                 "tenant_id": tenant_id,
                 "user_id": item.user_id,
                 "type": item.type,
-                "title": item.title,
-                "message": item.message,
+                "title": title,
+                "message": message,
                 "link": item.link,
                 "is_read": False,
                 "created_at": now,
                 "updated_at": now,
             }
-            for item in fresh
+            for item, (title, message) in zip(fresh, texts, strict=True)
         ],
     ).all()
     preferences = _preferences_of({user_id for _, user_id, _ in rows})
@@ -194,10 +249,7 @@ def _preferences_of(user_ids: Iterable[int]) -> dict[int, EmailPreference]:
 @job("email")
 def email_notification(tenant_id: int, notification_id: int, attachment: dict[str, str] | None = None) -> None:
     """Send the email copy of one notification, once: ``emailed_at`` is claimed by a guarded update."""
-    from lms.jobs.mail import send_mail
-
     with tenant_context(tenant_id):
-        locale = db.session.scalar(sa.select(Tenant.locale).where(Tenant.id == tenant_id))
         claimed = db.session.execute(
             sa.update(Notification)
             .where(Notification.id == notification_id, Notification.emailed_at.is_(None))
@@ -208,7 +260,7 @@ def email_notification(tenant_id: int, notification_id: int, attachment: dict[st
             return
         notification = db.session.get(Notification, notification_id)
         user = db.session.get(User, notification.user_id)
-        with force_locale(locale):
+        with tenant_locale(tenant_id):
             send_mail(
                 user.email,
                 notification.title,
@@ -227,13 +279,7 @@ def unread_count(user_id: int) -> int:
 
 def page_of(user_id: int, page: int = 1, per_page: int = PAGE_SIZE) -> Page[Notification]:
     """One page of the user's notifications in the current tenant, newest first (one query)."""
-    return paging.page_of(
-        sa.select(Notification)
-        .where(Notification.user_id == user_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        page,
-        per_page,
-    )
+    return paging.newest_first(Notification, user_id, page, per_page)
 
 
 def mark_read(user_id: int, notification_id: int) -> bool:

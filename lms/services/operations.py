@@ -3,9 +3,10 @@
 Queue counts are numbers only and shown to every operator. The jobs themselves
 (arguments, errors) may speak of a company's data, so a company's admins see the jobs
 queued for their company (``meta["tenant_id"]``, set by ``enqueue``) and platform staff
-see every job. "Run now" queues a periodic job at once; "retry" puts a failed job back
-on its queue. Both are audited (RECORD_UPDATED on entity type "job": AuditAction has no
-job-specific value, and a job is the record changed).
+see every job. "Run now" queues a periodic job at once, under the id of its company and
+period (``services/schedule.py``), so it runs once per period; "retry" puts a failed job
+back on its queue. Both are audited (RECORD_UPDATED on entity type "job": AuditAction has
+no job-specific value, and a job is the record changed).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from lms.errors import LmsError
 from lms.jobs import QUEUES, enqueue, get_queue, job_path, redis_connection
 from lms.models.enums import AuditAction
 from lms.services.audit import audit
+from lms.services.schedule import PERIODIC_JOBS, enqueue_for_tenant, periodic_job_id
 
 ERROR_LINES = 3
 LIST_LIMIT = 50  # jobs shown per list
@@ -31,6 +33,10 @@ SCAN_LIMIT = 500  # newest jobs of a registry looked at to find them
 
 class JobNotFound(LmsError):
     """No such job, or not one this operator may see."""
+
+
+class AlreadyQueued(LmsError):
+    """This period's run of the job is queued, running, done or failed already."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,7 @@ class Overview:
 
 
 def periodic_jobs() -> list[PeriodicJob]:
-    """The entries of ``lms.jobs.schedule``, for the "run now" buttons."""
-    from lms.jobs.schedule import PERIODIC_JOBS
-
+    """The entries of ``services/schedule.py``, for the "run now" buttons."""
     return [PeriodicJob(job_path(func), str(func.lms_label or job_path(func)), cron) for func, cron in PERIODIC_JOBS]
 
 
@@ -133,18 +137,23 @@ def run_now(path: str, tenant_id: int, all_tenants: bool) -> None:
     """Queue a periodic job now (inline in the embedded mode, after the commit); audited.
 
     Platform staff run the sweep over every company; a company's admin runs that
-    company's part only.
+    company's part only. Either is one job per period: when Redis holds this period's
+    job already, AlreadyQueued (the embedded mode has no such memory and runs it again).
+    The look-up only spares the operator a button that does nothing; the job id is what
+    keeps a run that slips past it (two clicks at once) to one job.
     """
-    from lms.jobs.schedule import FOR_ONE_TENANT, PERIODIC_JOBS
-
     func = next((func for func, _ in PERIODIC_JOBS if job_path(func) == path), None)
     if func is None:
         raise JobNotFound(_l("There is no such periodic job."))
+    job_id = periodic_job_id(func, None if all_tenants else tenant_id)
+    if not jobs_run_inline() and Job.exists(job_id, connection=redis_connection()):
+        raise AlreadyQueued(
+            _l("This job has already been queued or run for this period. If it failed, retry it from the failed jobs.")
+        )
     if all_tenants:
-        enqueue(func)
+        enqueue(func, job_id=job_id)
     else:
-        tenant_job, arguments = FOR_ONE_TENANT[func]
-        enqueue(tenant_job, tenant_id, *arguments)
+        enqueue_for_tenant(func, tenant_id)
     audit(AuditAction.RECORD_UPDATED, entity_type="job", entity_id=path, operation="run now", all_tenants=all_tenants)
 
 

@@ -33,3 +33,12 @@ def page_of(statement: sa.Select[Any], page: int, per_page: int) -> Page[Any]:
     page = min(max(page, 1), MAX_ID)
     items = list(db.session.scalars(statement.offset((page - 1) * per_page).limit(per_page + 1)))
     return Page(items[:per_page], page, len(items) > per_page)
+
+
+def newest_first(model: Any, user_id: int, page: int, per_page: int) -> Page[Any]:
+    """Page ``page`` of one user's rows of ``model`` (the bell, the XP ledger), newest first, ties by id."""
+    return page_of(
+        sa.select(model).where(model.user_id == user_id).order_by(model.created_at.desc(), model.id.desc()),
+        page,
+        per_page,
+    )

@@ -9,6 +9,7 @@ from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import Membership, Module, Tenant
 from lms.models.enums import TenantPlan
+from lms.tenancy import tenant_context
 
 USER_LIMITS: dict[TenantPlan, int | None] = {
     TenantPlan.FREE: 25,
@@ -60,7 +61,18 @@ def check_room_for_module(tenant: Tenant) -> None:
 
 
 def check_plan_change(tenant: Tenant, plan: TenantPlan) -> None:
-    """A downgrade below the current usage is refused, not silently over the limit."""
+    """A downgrade below the current usage is refused, not silently over the limit.
+
+    Every way of changing a plan asks this first: the company's settings and the platform's
+    company screen. Usage is counted as the tenant, since platform screens act for none.
+    """
+    if plan is tenant.plan:
+        return
+    with tenant_context(tenant.id):
+        _check_usage_fits(tenant, plan)
+
+
+def _check_usage_fits(tenant: Tenant, plan: TenantPlan) -> None:
     users = USER_LIMITS[plan]
     if users is not None and active_members(tenant) > users:
         raise PlanLimitReached(

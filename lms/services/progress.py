@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.models import Module, ModulePrerequisite, Section, SectionCompletion, UserModuleReview
+from lms.models import Module, ModulePrerequisite, Section, SectionCompletion
 from lms.models.enums import ModuleStatus
 from lms.models.types import utcnow
-from lms.models.upserts import insert_or_ignore, insert_or_update
+from lms.models.upserts import insert_or_ignore
 from lms.services import completion
 
 
@@ -122,23 +122,6 @@ def complete_section(user_id: int, section: Section) -> bool:
     if inserted:
         completion.record_progress(user_id, section.module_id)
     return inserted
-
-
-def acknowledge_version(user_id: int, module: Module) -> None:
-    """The learner has seen the module as it is now: no "updated" mark until the next version."""
-    insert_or_update(
-        UserModuleReview,
-        {
-            "tenant_id": module.tenant_id,
-            "user_id": user_id,
-            "module_id": module.id,
-            "last_seen_version": module.version,
-            "created_at": utcnow(),
-            "updated_at": utcnow(),
-        },
-        conflict=["tenant_id", "user_id", "module_id"],
-        update=["last_seen_version", "updated_at"],
-    )
 
 
 def published_module(module_id: int) -> Module | None:

@@ -40,6 +40,7 @@ from lms.models.enums import ModuleStatus, NotificationType, QuestionType
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
 from lms.services import completion, progress, xp
+from lms.services.links import path_for
 from lms.services.notifications import notify
 
 GRACE = timedelta(seconds=30)
@@ -360,19 +361,19 @@ def latest_result(user_id: int, quiz: Quiz) -> Outcome | None:
 def _notify_result(user_id: int, quiz: Quiz, attempt: QuizAttempt) -> None:
     score = floor(attempt.score or 0)
     if attempt.failure_reason == TIME_LIMIT:
-        message = _("Your answers arrived after the time limit, so the attempt counts as failed.")
+        message = _l("Your answers arrived after the time limit, so the attempt counts as failed.")
     elif attempt.passed:
-        message = _("You passed with %(score)d %%.", score=score)
+        message = _l("You passed with %(score)d %%.", score=score)
     else:
-        message = _(
+        message = _l(
             "You scored %(score)d %%; %(passing)d %% is needed to pass.", score=score, passing=quiz.passing_score
         )
     notify(
         user_id,
         NotificationType.QUIZ_RESULT,
-        _("Quiz result: %(title)s", title=quiz.title),
+        _l("Quiz result: %(title)s", title=quiz.title),
         message,
-        link=f"/modules/{quiz.module_id}/quiz/result",
+        link=path_for("learner.quiz_result", module_id=quiz.module_id),
     )
 
 

@@ -81,8 +81,34 @@ class ReaderPage:
 
 
 def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderPage:
-    """Everything the reader shows; the current section is the asked one or the first not done."""
-    sections = list(
+    """Everything the reader shows; the current section is the asked one or the first not done.
+
+    Opening an unlocked module is also "last accessed" (the dashboard's "continue where you
+    left off"); a locked one is only looked at.
+    """
+    sections = _sections(module)
+    done = _done_section_ids(user_id, module)
+    marks = _learner_marks(user_id, module)
+    missing = missing_prerequisites(user_id, [module.id]).get(module.id, [])
+    if not missing:
+        _record_access(user_id, module)
+    return ReaderPage(
+        module=module,
+        sections=sections,
+        done=done,
+        current=_current_section(sections, done, section_id),
+        missing=missing,
+        assessment=_assessment(user_id, module),
+        pinned=marks.pinned,
+        changes=_changes_since(module, marks.seen_version),
+        has_quiz=marks.has_quiz,
+        certificate=marks.certificate,
+    )
+
+
+def _sections(module: Module) -> list[Section]:
+    """In reading order, with their attachments (one query for them all)."""
+    return list(
         db.session.scalars(
             sa.select(Section)
             .where(Section.module_id == module.id)
@@ -90,21 +116,41 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
             .order_by(Section.sort_order, Section.id)
         )
     )
-    done = set(
+
+
+def _done_section_ids(user_id: int, module: Module) -> set[int]:
+    return set(
         db.session.scalars(
             sa.select(SectionCompletion.section_id).where(
                 SectionCompletion.user_id == user_id, SectionCompletion.module_id == module.id
             )
         )
     )
-    if section_id is not None:
-        current = next((s for s in sections if s.id == section_id), None)
-        if current is None:
-            raise NotInModule(_l("That section is not part of this module."))
-    else:
-        current = next((s for s in sections if s.id not in done), sections[0] if sections else None)
+
+
+def _current_section(sections: list[Section], done: set[int], section_id: int | None) -> Section | None:
+    """The asked section, which must be one of this module's (NotInModule), else the first not done."""
+    if section_id is None:
+        return next((s for s in sections if s.id not in done), sections[0] if sections else None)
+    current = next((s for s in sections if s.id == section_id), None)
+    if current is None:
+        raise NotInModule(_l("That section is not part of this module."))
+    return current
+
+
+@dataclass(frozen=True)
+class _LearnerMarks:
+    """What the learner's own rows say about the module: read together in one query."""
+
+    pinned: bool
+    seen_version: int | None
+    has_quiz: bool
+    certificate: Certificate | None
+
+
+def _learner_marks(user_id: int, module: Module) -> _LearnerMarks:
     newest = aliased(Certificate, name="newest")
-    extras = db.session.execute(
+    row = db.session.execute(
         sa.select(
             sa.select(UserPinnedModule.id)
             .where(UserPinnedModule.user_id == user_id, UserPinnedModule.module_id == module.id)
@@ -133,34 +179,27 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
         )
         .where(Module.id == module.id)
     ).one()
-    assessment = db.session.scalar(
+    return _LearnerMarks(bool(row.pinned), row.seen, bool(row.quiz), row.newest)
+
+
+def _assessment(user_id: int, module: Module) -> ModuleSelfAssessment | None:
+    return db.session.scalar(
         sa.select(ModuleSelfAssessment).where(
             ModuleSelfAssessment.user_id == user_id, ModuleSelfAssessment.module_id == module.id
         )
     )
-    changes: list[ModuleChangeLog] = []
-    if extras.seen is not None and extras.seen < module.version:
-        changes = list(
-            db.session.scalars(
-                sa.select(ModuleChangeLog)
-                .where(ModuleChangeLog.module_id == module.id, ModuleChangeLog.version > extras.seen)
-                .order_by(ModuleChangeLog.version.desc())
-            )
+
+
+def _changes_since(module: Module, seen_version: int | None) -> list[ModuleChangeLog]:
+    """The change log since the version the learner last acknowledged; none before a first acknowledgement."""
+    if seen_version is None or seen_version >= module.version:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(ModuleChangeLog)
+            .where(ModuleChangeLog.module_id == module.id, ModuleChangeLog.version > seen_version)
+            .order_by(ModuleChangeLog.version.desc())
         )
-    missing = missing_prerequisites(user_id, [module.id]).get(module.id, [])
-    if not missing:
-        _record_access(user_id, module)
-    return ReaderPage(
-        module,
-        sections,
-        done,
-        current,
-        missing,
-        assessment,
-        bool(extras.pinned),
-        changes,
-        bool(extras.quiz),
-        extras.newest,
     )
 
 

@@ -16,16 +16,18 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from lms.extensions import db
+from lms.jobs import job
 from lms.models import Membership, Module, Tenant, User
 from lms.models.enums import ModuleStatus, NotificationType
 from lms.models.types import utcnow
 from lms.services.completion import completed_pairs
 from lms.services.deadlines import assignments
-from lms.services.notifications import Planned, notify_many
+from lms.services.notifications import notify_about_modules
+from lms.services.tenants import send_for_tenant
 
 WEEK = "7d"
 DAY = "1d"
@@ -43,6 +45,10 @@ class Reminder:
     @property
     def dedup_key(self) -> str:
         return f"deadline:{self.kind}:{self.user_id}:{self.module_id}:{self.due_at.date().isoformat()}"
+
+    @property
+    def type(self) -> NotificationType:
+        return NotificationType.DEADLINE_REMINDER
 
 
 def reminder_kind(due_at: datetime, now: datetime) -> str | None:
@@ -118,20 +124,10 @@ def _texts(reminder: Reminder, tenant: Tenant) -> tuple[str, str]:
 
 def send_deadline_reminders(tenant: Tenant, now: datetime | None = None) -> int:
     """Send the current tenant's due reminders; how many went out. The caller commits."""
-    reminders = due_reminders(now or utcnow())
-    if not reminders:
-        return 0
-    with force_locale(tenant.locale):
-        planned = [
-            Planned(
-                user_id=r.user_id,
-                type=NotificationType.DEADLINE_REMINDER,
-                title=title,
-                message=message,
-                link=f"/modules/{r.module_id}",
-                dedup_key=r.dedup_key,
-            )
-            for r in reminders
-            for title, message in [_texts(r, tenant)]
-        ]
-    return notify_many(planned)
+    return notify_about_modules(tenant, due_reminders(now or utcnow()), _texts)
+
+
+@job()
+def tenant_deadline_reminders(tenant_id: int) -> int:
+    """One company's deadline reminders: its part of the daily sweep (``services/schedule.py``)."""
+    return send_for_tenant(tenant_id, send_deadline_reminders, "deadline reminders")

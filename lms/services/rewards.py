@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.errors import LmsError
@@ -27,10 +25,11 @@ from lms.models.enums import AuditAction, NotificationType, RedemptionStatus
 from lms.models.types import utcnow
 from lms.services import xp
 from lms.services.audit import audit
+from lms.services.links import path_for
 from lms.services.notifications import notify
+from lms.services.standings import month_start
 from lms.tenancy import current_tenant_id
 
-MINE_LINK = "/rewards/mine"
 # Redemptions that hold XP (DESIGN.md: XP invariant) and count against the monthly limit.
 HOLDING = (RedemptionStatus.PENDING, RedemptionStatus.APPROVED)
 
@@ -83,7 +82,7 @@ def _tenant() -> Tenant:
 
 def _month_start() -> datetime:
     """Monthly limits count the calendar month in the tenant's time zone (Tenant.timezone)."""
-    return xp.month_start(_tenant().timezone or "UTC", utcnow())
+    return month_start(_tenant().timezone or "UTC", utcnow())
 
 
 def _used_this_month(user_id: int, reward_ids: list[int], since: datetime) -> dict[int, int]:
@@ -219,13 +218,12 @@ def approve(redemption: RewardRedemption, actor: User) -> bool:
     if not _leave_pending(redemption, RedemptionStatus.APPROVED, reviewed_by_id=actor.id, reviewed_at=utcnow()):
         return False
     audit(AuditAction.REDEMPTION_APPROVED, redemption, actor_id=actor.id, reward=redemption.reward.title)
-    with force_locale(_tenant().locale):
-        notify(
-            redemption.user_id,
-            NotificationType.REWARD_APPROVED,
-            _("Your reward is approved: %(reward)s", reward=redemption.reward.title),
-            link=MINE_LINK,
-        )
+    notify(
+        redemption.user_id,
+        NotificationType.REWARD_APPROVED,
+        _l("Your reward is approved: %(reward)s", reward=redemption.reward.title),
+        link=path_for("learner.my_redemptions"),
+    )
     return True
 
 
@@ -241,14 +239,13 @@ def reject(redemption: RewardRedemption, actor: User, reason: str) -> bool:
         return False
     _refund(redemption)
     audit(AuditAction.REDEMPTION_REJECTED, redemption, actor_id=actor.id, reward=redemption.reward.title, reason=reason)
-    with force_locale(_tenant().locale):
-        notify(
-            redemption.user_id,
-            NotificationType.REWARD_REJECTED,
-            _("Your reward was not approved: %(reward)s", reward=redemption.reward.title),
-            _("Reason: %(reason)s. Your %(xp)d XP are back on your balance.", reason=reason, xp=redemption.xp_spent),
-            link=MINE_LINK,
-        )
+    notify(
+        redemption.user_id,
+        NotificationType.REWARD_REJECTED,
+        _l("Your reward was not approved: %(reward)s", reward=redemption.reward.title),
+        _l("Reason: %(reason)s. Your %(xp)d XP are back on your balance.", reason=reason, xp=redemption.xp_spent),
+        link=path_for("learner.my_redemptions"),
+    )
     return True
 
 
@@ -262,13 +259,20 @@ def cancel(redemption: RewardRedemption, user_id: int) -> bool:
     return True
 
 
-def deactivate_or_delete(reward: Reward) -> bool:
-    """A reward with redemptions is history (the XP invariant needs it): deactivated, not deleted.
+def delete_or_deactivate(reward: Reward) -> bool:
+    """Delete a reward nobody redeemed; deactivate one with redemptions, which are history the
+    XP invariant needs (DESIGN.md: XP). Either way audited here, in the same transaction.
 
-    Returns True when the reward may be deleted (it has no redemptions).
+    Returns True when the reward is deleted, False when it is deactivated instead.
     """
     used = db.session.scalar(sa.select(RewardRedemption.id).where(RewardRedemption.reward_id == reward.id).limit(1))
     if used is None:
+        audit(AuditAction.RECORD_DELETED, reward, record=str(reward))
+        db.session.delete(reward)
+        db.session.flush()
         return True
+    changes = {"active": False} if reward.active else {}
     reward.active = False
+    db.session.flush()
+    audit(AuditAction.RECORD_UPDATED, reward, changes=changes)
     return False

@@ -14,8 +14,6 @@ Every function changes rows and flushes; the caller commits (or rolls back on an
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.errors import LmsError
@@ -28,7 +26,8 @@ from lms.models.upserts import insert_or_ignore
 from lms.permissions import holders_of
 from lms.services import content, xp
 from lms.services.audit import audit
-from lms.services.notifications import notify
+from lms.services.links import path_for
+from lms.services.notifications import Text, notify
 from lms.tenancy import current_tenant_id
 
 DEFAULT_POPULAR_THRESHOLD = 10
@@ -67,10 +66,6 @@ class AlreadyReviewed(SuggestionError):
 
 def _tenant() -> Tenant:
     return db.session.get(Tenant, current_tenant_id())
-
-
-def _link(suggestion_id: int) -> str:
-    return f"/suggestions/{suggestion_id}"
 
 
 def popular_threshold() -> int:
@@ -198,16 +193,16 @@ def _notify_popular(suggestion: KnowledgeSuggestion) -> None:
     db.session.expire(suggestion, ["popular_notified_at"])
     if claimed != 1:
         return
-    with force_locale(_tenant().locale):
-        title = _("A suggestion is popular: %(title)s", title=suggestion.title)
-        message = _("It has reached %(num)d votes.", num=popular_threshold())
+    title = _l("A suggestion is popular: %(title)s", title=suggestion.title)
+    message = _l("It has reached %(num)d votes.", num=popular_threshold())
+    link = path_for("learner.suggestion_page", suggestion_id=suggestion.id)
     for manager_id in db.session.scalars(holders_of(Permission.MANAGE_SUGGESTIONS)).all():
         notify(
             manager_id,
             NotificationType.SUGGESTION_POPULAR,
             title,
             message,
-            link=_link(suggestion.id),
+            link=link,
             dedup_key=f"suggestion-popular:{suggestion.id}:{manager_id}",
         )
 
@@ -246,18 +241,16 @@ def _review(suggestion: KnowledgeSuggestion, status: SuggestionStatus, actor: Us
         raise AlreadyReviewed(_l("This suggestion has already been decided on and is unchanged."))
 
 
-def _tell_author(suggestion: KnowledgeSuggestion, message: str = "") -> None:
+def _tell_author(suggestion: KnowledgeSuggestion, message: Text = "") -> None:
     if suggestion.author_id is None:
         return
-    with force_locale(_tenant().locale):
-        title = _("Your suggestion %(title)s: %(status)s", title=suggestion.title, status=LABELS[suggestion.status])
-        notify(
-            suggestion.author_id,
-            NotificationType.SUGGESTION_STATUS_CHANGED,
-            title,
-            message,
-            link=_link(suggestion.id),
-        )
+    notify(
+        suggestion.author_id,
+        NotificationType.SUGGESTION_STATUS_CHANGED,
+        _l("Your suggestion %(title)s: %(status)s", title=suggestion.title, status=LABELS[suggestion.status]),
+        message,
+        link=path_for("learner.suggestion_page", suggestion_id=suggestion.id),
+    )
 
 
 def _pay_author(suggestion: KnowledgeSuggestion, actor: User) -> None:
@@ -286,9 +279,7 @@ def reject(suggestion: KnowledgeSuggestion, actor: User, reason: str) -> None:
         raise ReasonRequired(_l("Give a reason for rejecting."))
     _review(suggestion, SuggestionStatus.REJECTED, actor, rejection_reason=reason)
     audit(AuditAction.SUGGESTION_REJECTED, suggestion, actor_id=actor.id, reason=reason)
-    with force_locale(_tenant().locale):
-        message = _("Reason: %(reason)s", reason=reason)
-    _tell_author(suggestion, message)
+    _tell_author(suggestion, _l("Reason: %(reason)s", reason=reason))
 
 
 def convert(suggestion: KnowledgeSuggestion, actor: User) -> Module:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -16,6 +17,8 @@ from lms.models.enums import AuditAction, TenantPlan, TenantTheme
 from lms.services.audit import audit
 from lms.services.plans import check_plan_change
 from lms.tenancy import tenant_context, unscoped
+
+log = logging.getLogger(__name__)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -34,8 +37,7 @@ def update_settings(
 
     A plan downgrade below the company's usage raises PlanLimitReached and changes nothing.
     """
-    if plan is not tenant.plan:
-        check_plan_change(tenant, plan)
+    check_plan_change(tenant, plan)
     wanted = {"name": name.strip(), "locale": locale, "theme": theme, "plan": plan, "timezone": timezone}
     changes = {key: value for key, value in wanted.items() if getattr(tenant, key) != value}
     if not changes:
@@ -56,12 +58,23 @@ def active_tenant_ids(reason: str) -> list[int]:
         return list(db.session.scalars(sa.select(Tenant.id).where(Tenant.is_active).order_by(Tenant.id)))
 
 
-def enqueue_per_tenant(func: Callable[..., Any], reason: str, *args: Any) -> None:
+def send_for_tenant(tenant_id: int, send: Callable[[Tenant], int], what: str) -> int:
+    """One company's part of a sweep: ``send`` in its context; logged with how many went out."""
+    with tenant_context(tenant_id):
+        sent = send(db.session.get(Tenant, tenant_id))
+    log.info("%s for tenant %s: %d sent", what, tenant_id, sent)
+    return sent
+
+
+def enqueue_per_tenant(
+    func: Callable[..., Any], reason: str, *args: Any, job_ids: Callable[[int], str] | None = None
+) -> None:
     """A periodic sweep: queue ``func(tenant_id, *args)`` once per active company.
 
     Each company's job is a transaction of its own, failing and retried alone; it is
     queued inside that company's context, so it counts as the company's job (ops screen).
+    ``job_ids`` names each company's job (``services/schedule.py``: one per period).
     """
     for tenant_id in active_tenant_ids(reason):
         with tenant_context(tenant_id):
-            enqueue(func, tenant_id, *args)
+            enqueue(func, tenant_id, *args, job_id=job_ids(tenant_id) if job_ids else None)

@@ -20,13 +20,12 @@ from lms.models.enums import AuditAction, NotificationType
 from lms.models.types import utcnow
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
-from tests.conftest import need_service
 from tests.factories import assign, make_group, make_module
 from tests.jobs.sample_jobs import always_fails
 from tests.jobs.workers import run_burst_worker, worker_env
 
 URL = "/admin/operations/"
-REMINDERS = "lms.jobs.reminders:deadline_reminders"
+REMINDERS = "lms.services.schedule:deadline_reminders"
 
 
 def test_embedded_mode_says_jobs_run_inline(client_as: Callable[..., FlaskClient], companies: Companies) -> None:
@@ -34,8 +33,8 @@ def test_embedded_mode_says_jobs_run_inline(client_as: Callable[..., FlaskClient
 
     assert "Jobs run inline (no REDIS_URL)" in page
     assert REMINDERS in page
-    assert "lms.jobs.digests:daily_digest" in page
-    assert "lms.jobs.digests:weekly_digest" in page
+    assert "lms.services.schedule:daily_digest" in page
+    assert "lms.services.schedule:weekly_digest" in page
 
 
 @pytest.mark.parametrize(("who", "status"), [("owner", 200), ("admin", 200), ("hr", 403), ("employee", 403)])
@@ -95,16 +94,6 @@ def test_an_unknown_job_cannot_be_run(client_as: Callable[..., FlaskClient], com
     assert client_as("owner").post(f"{URL}run", data={}).status_code == 400
 
 
-@pytest.fixture
-def redis(app: Flask, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Redis:
-    if redis_url is None:
-        need_service("TEST_REDIS_URL is not set")
-    connection = Redis.from_url(redis_url)
-    connection.flushdb()
-    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-    return connection
-
-
 def test_with_redis_the_page_counts_the_queues_and_run_now_enqueues(
     client_as: Callable[..., FlaskClient], companies: Companies, redis: Redis
 ) -> None:
@@ -116,9 +105,23 @@ def test_with_redis_the_page_counts_the_queues_and_run_now_enqueues(
     assert "The job is queued." in page
     assert "Jobs run inline" not in page
     queue = Queue("default", connection=redis)
-    assert [job.description for job in queue.jobs] == ["lms.jobs.reminders:tenant_deadline_reminders"]
+    assert [job.description for job in queue.jobs] == ["lms.services.reminders:tenant_deadline_reminders"]
     assert [job.args[1] for job in queue.jobs] == [(companies.acme_id,)], "the owner's company only"
     assert '<tr class="lms-queue-default"><td>default</td><td>1</td>' in page
+
+
+def test_a_second_run_now_the_same_day_says_so_and_queues_nothing(
+    client_as: Callable[..., FlaskClient], companies: Companies, redis: Redis
+) -> None:
+    client = client_as("owner")
+    client.post(f"{URL}run", data={"job": REMINDERS}, follow_redirects=True)
+
+    response = client.post(f"{URL}run", data={"job": REMINDERS}, follow_redirects=True)
+
+    page = response.get_data(as_text=True)
+    assert "This job has already been queued or run for this period." in page
+    assert "The job is queued." not in page
+    assert len(Queue("default", connection=redis)) == 1
 
 
 def test_a_failed_job_shows_its_error_to_its_company_and_retry_requeues_it(

@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.models import ChangelogEntry, Tenant
 from lms.models.enums import AuditAction, Role, TenantPlan
 from tests.admin_views.conftest import Companies
-from tests.factories import make_user, sign_in
+from tests.factories import make_module, make_user, sign_in
 
 Rows = Callable[..., list[Any]]
 Audit = Callable[..., list[tuple[str, str | None, dict[str, Any]]]]
@@ -111,6 +111,25 @@ def test_staff_change_a_companys_plan_with_an_audit(
     ((_, entity_id, details),) = audit_rows(None, AuditAction.TENANT_UPDATED)
     assert entity_id == str(companies.globex_id)
     assert details["changes"]["plan"] == "FREE"
+
+
+def test_a_downgrade_below_the_companys_usage_is_a_form_error(
+    app: Flask, staff: FlaskClient, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    with app.app_context():
+        globex = db.session.get(Tenant, companies.globex_id)
+        for index in range(11):
+            make_module(globex, f"Module {index}", sections=0)
+        db.session.commit()
+
+    response = staff.post(
+        f"/admin/tenants/edit/?id={companies.globex_id}", data=_tenant(slug="globex", name="Globex", plan="FREE")
+    )
+
+    assert response.status_code == 200
+    assert "The FREE plan allows 10 modules; this company has more." in response.text
+    assert rows(None, sa.select(Tenant.plan).where(Tenant.id == companies.globex_id)) == [(TenantPlan.PRO,)]
+    assert audit_rows(None, AuditAction.TENANT_UPDATED) == []
 
 
 def test_companies_are_not_deleted(staff: FlaskClient, companies: Companies, rows: Rows) -> None:

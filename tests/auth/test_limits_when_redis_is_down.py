@@ -20,7 +20,7 @@ from redis import Redis
 from lms.extensions import limiter
 from tests.auth.conftest import PASSWORD, People, link_in
 from tests.factories import sign_in_with_password
-from tests.redis_server import RedisServer, own_redis
+from tests.redis_server import RedisServer
 from tests.smtp import smtp_for
 
 FALLING_BACK = "Rate limit storage unreachable - falling back to in-memory storage"
@@ -28,17 +28,12 @@ RECOVERED = "Rate limit storage recovered"
 
 
 @pytest.fixture
-def redis_of_its_own() -> Iterator[RedisServer]:
-    with own_redis() as server:
-        yield server
-
-
-@pytest.fixture
-def limited_by_redis(app: Flask, redis_of_its_own: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def limited_by_redis(app: Flask, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The app with its limits kept in a Redis of its own, as ``REDIS_URL`` does in production."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)  # jobs inline: this test is about the limiter
     monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "3 per 10 minutes")
     suite_storage = app.config["RATELIMIT_STORAGE_URI"]
-    app.config["RATELIMIT_STORAGE_URI"] = redis_of_its_own.url
+    app.config["RATELIMIT_STORAGE_URI"] = redis_server.url
     try:
         limiter.init_app(app)
         yield app
@@ -59,16 +54,16 @@ def _wait_for_recovery(client: FlaskClient, caplog: pytest.LogCaptureFixture) ->
 def test_sign_in_and_password_reset_work_while_the_limiters_redis_is_down(
     people: People,
     limited_by_redis: Flask,
-    redis_of_its_own: RedisServer,
+    redis_server: RedisServer,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="flask-limiter")
     client = limited_by_redis.test_client()
     assert sign_in_with_password(client, "bor@globex.test", "guess").status_code == 401
-    assert Redis.from_url(redis_of_its_own.url).keys("LIMITS*"), "while it runs, the counts live in Redis"
+    assert Redis.from_url(redis_server.url).keys("LIMITS*"), "while it runs, the counts live in Redis"
 
-    redis_of_its_own.stop()
+    redis_server.stop()
 
     with smtp_for(limited_by_redis, monkeypatch) as inbox:
         owner = limited_by_redis.test_client()
@@ -86,7 +81,7 @@ def test_sign_in_and_password_reset_work_while_the_limiters_redis_is_down(
         assert sign_in_with_password(client, "bor@globex.test", "guess").status_code == 401
     assert sign_in_with_password(client, "bor@globex.test", PASSWORD).status_code == 429, "limits still hold"
 
-    redis_of_its_own.start()
+    redis_server.start()
     _wait_for_recovery(client, caplog)
     assert sign_in_with_password(client, "ana@acme.test", "guess").status_code == 401
-    assert Redis.from_url(redis_of_its_own.url).keys("LIMITS*"), "back on Redis, the counts are shared again"
+    assert Redis.from_url(redis_server.url).keys("LIMITS*"), "back on Redis, the counts are shared again"

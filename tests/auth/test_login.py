@@ -20,7 +20,6 @@ from lms.models.enums import AuditAction, TenantRole
 from lms.services.passwords import hash_password, verify_password
 from lms.tenancy import unscoped
 from tests.auth.conftest import PASSWORD, People
-from tests.conftest import need_service
 from tests.factories import make_user, sign_in_with_password
 
 
@@ -332,14 +331,13 @@ def test_successful_sign_ins_do_not_count_against_the_limits(
 def test_limits_are_kept_in_redis_when_redis_url_is_set(
     app: Flask,
     database_url: str,
-    redis_url: str | None,
+    redis: Redis,
+    redis_url: str,
     people: People,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     """Several web processes share one count: a restarted limiter still sees the failures."""
-    if redis_url is None:
-        need_service("TEST_REDIS_URL is not set")
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("LOGIN_LIMIT_PER_ACCOUNT", "2 per 10 minutes")
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
@@ -365,7 +363,7 @@ def test_limits_are_kept_in_redis_when_redis_url_is_set(
         second_process = redis_app.test_client()
 
         assert sign_in_with_password(second_process, "ana@acme.test", PASSWORD).status_code == 429
-        assert Redis.from_url(redis_url).keys("LIMITS*"), "the counters live in Redis"
+        assert redis.keys("LIMITS*"), "the counters live in Redis"
     finally:
         limiter.reset()
         limiter.init_app(app)  # the limiter is one object: give it back to the suite's memory storage

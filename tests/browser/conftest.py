@@ -36,6 +36,7 @@ from tests.conftest import (
     postgres_admin_url,
     run_database_name,
 )
+from tests.processes import flask_succeeds
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -99,19 +100,6 @@ def _environment(database_url: str, instance: Path) -> dict[str, str]:
     return env
 
 
-def _flask(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"flask {' '.join(args)} failed:\n{done.stderr}"
-
-
 def _wait_for(url: str, process: subprocess.Popen[bytes], server: LiveServer) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -150,8 +138,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     log = instance / "server.log"
     process = None
     try:
-        _flask(["db", "upgrade"], env)
-        _flask(["lms", "seed-demo"], env)
+        flask_succeeds(["db", "upgrade"], env)
+        flask_succeeds(["lms", "seed-demo"], env)
         port_file = instance / "port"
         with log.open("wb") as output:
             process = subprocess.Popen(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from lms.extensions import db
 from lms.jobs import job
 from lms.models import ChangelogEntry, Tag
 from lms.tenancy import tenant_context
+
+log = logging.getLogger(__name__)
 
 
 @job()
@@ -23,3 +27,8 @@ def add_tag(tenant_id: int, name: str) -> None:
 def always_fails() -> None:
     db.session.add(ChangelogEntry(version="0.0.0", title="never", summary="never"))
     raise RuntimeError("this job fails on purpose")
+
+
+@job()
+def say(text: str) -> None:
+    log.warning("sample job says %s", text)

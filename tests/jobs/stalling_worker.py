@@ -1,7 +1,7 @@
 """The app of a worker that stalls inside the certificate job: the killed-worker test's only hook.
 
 ``flask --app tests.jobs.stalling_worker lms worker`` is the ordinary app, except that
-the job function the worker resolves by its path (``lms.jobs.certificates:issue_certificate``)
+the job function the worker resolves by its path (``lms.services.certificates:issue_certificate``)
 does the real job's work and then stops before returning, at the point named by
 ``LMS_TEST_STALL`` — ``before_commit`` (the work is flushed, not committed) or
 ``after_commit`` (committed, but RQ has not recorded the job as done). There the work
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lms import create_app
 from lms.extensions import db
-from lms.jobs import certificates as certificate_jobs
+from lms.services import certificates as certificate_jobs
 
 _issue_certificate = certificate_jobs.issue_certificate
 

@@ -18,13 +18,12 @@ from rq.job import Job
 
 from lms.extensions import db
 from lms.jobs import job_path, run_job
-from lms.jobs.certificates import compliance_sweep, issue_certificate
-from lms.jobs.schedule import PERIODIC_JOBS
 from lms.models import Certificate, Notification, SectionCompletion
 from lms.models.enums import NotificationType
 from lms.services import completion
+from lms.services.certificates import issue_certificate
+from lms.services.schedule import PERIODIC_JOBS, compliance_sweep
 from lms.tenancy import tenant_context, unscoped
-from tests.conftest import need_service
 from tests.factories import make_module, two_tenants
 from tests.jobs.workers import ROOT, start_worker, stop_worker, worker_command, worker_env
 
@@ -85,16 +84,6 @@ def test_the_daily_compliance_sweep_is_scheduled_and_sends_nothing_new_the_same_
 
 
 # --- A worker killed mid-job ---------------------------------------------------------------
-
-
-@pytest.fixture
-def redis(app: Flask, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Redis:
-    if redis_url is None:
-        need_service("TEST_REDIS_URL is not set")
-    connection = Redis.from_url(redis_url)
-    connection.flushdb()
-    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-    return connection
 
 
 def _wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 90) -> int:

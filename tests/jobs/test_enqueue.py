@@ -13,7 +13,6 @@ from lms.extensions import db
 from lms.jobs import enqueue, get_queue
 from lms.models import ChangelogEntry, Tag, Tenant
 from lms.tenancy import tenant_context, unscoped
-from tests.conftest import need_service
 from tests.jobs.sample_jobs import add_tag, always_fails, publish_changelog
 from tests.jobs.workers import run_burst_worker, worker_env
 
@@ -67,16 +66,6 @@ def test_only_marked_functions_can_be_enqueued(app_ctx: Flask) -> None:
         enqueue(print, "hello")
 
 
-@pytest.fixture
-def redis(app: Flask, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Redis:
-    if redis_url is None:
-        need_service("TEST_REDIS_URL is not set")
-    connection = Redis.from_url(redis_url)
-    connection.flushdb()
-    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-    return connection
-
-
 def test_job_goes_through_redis_to_a_burst_worker(
     app: Flask, committed: None, redis: Redis, database_url: str, redis_url: str
 ) -> None:
@@ -120,10 +109,10 @@ def test_the_schedule_is_a_valid_rq_cron_configuration_with_the_outbox_relay_eve
     from rq.cron import CronScheduler
 
     from lms.jobs import job_path, relay_outbox
-    from lms.jobs.schedule import PERIODIC_JOBS
+    from lms.services.schedule import PERIODIC_JOBS
 
     scheduler = CronScheduler(connection=redis)
-    scheduler.load_config_from_file("lms.jobs.schedule")
+    scheduler.load_config_from_file("lms.cron")
 
     jobs = {job.name: job for job in scheduler.get_jobs()}
     assert len(jobs) == len(PERIODIC_JOBS) + 1
@@ -131,6 +120,6 @@ def test_the_schedule_is_a_valid_rq_cron_configuration_with_the_outbox_relay_eve
 
 
 def test_every_periodic_sweep_has_a_one_company_form() -> None:
-    from lms.jobs.schedule import FOR_ONE_TENANT, PERIODIC_JOBS
+    from lms.services.schedule import FOR_ONE_TENANT, PERIODIC_JOBS
 
     assert {func for func, _ in PERIODIC_JOBS} == set(FOR_ONE_TENANT)

@@ -12,7 +12,6 @@ from rq import Queue
 
 from lms.extensions import db
 from lms.jobs.mail import send_mail
-from tests.redis_server import own_redis
 from tests.smtp import smtp_server
 
 
@@ -65,18 +64,16 @@ def test_without_smtp_host_the_mail_is_written_to_the_log(app_ctx: Flask, caplog
     assert "Embedded mode" in caplog.text
 
 
-def test_a_repeated_delivery_carries_the_same_message_id(app_ctx: Flask, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_repeated_delivery_carries_the_same_message_id(app_ctx: Flask, smtp, redis: Redis) -> None:
     """RQ delivers at least once: a worker killed after the SMTP server took the message sends it
     again. The Message-ID is fixed when the mail is queued, so the repeat is the same message."""
-    with own_redis() as server:
-        monkeypatch.setitem(app_ctx.config, "REDIS_URL", server.url)
-        with app_ctx.test_request_context():
-            send_mail("ana@acme.test", "Hello Ana", "test_message")
-            db.session.commit()
-        (job,) = Queue("email", connection=Redis.from_url(server.url)).jobs
+    with app_ctx.test_request_context():
+        send_mail("ana@acme.test", "Hello Ana", "test_message")
+        db.session.commit()
+    (job,) = Queue("email", connection=redis).jobs
 
-        job.perform()
-        job.perform()  # the retry of a delivery whose worker died after sending
+    job.perform()
+    job.perform()  # the retry of a delivery whose worker died after sending
 
     first, again = smtp.messages
     assert first["Message-ID"] == again["Message-ID"]

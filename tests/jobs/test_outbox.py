@@ -3,8 +3,6 @@ and never lost nor doubled when Redis is away? (issue 10, item 4: the transactio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -15,7 +13,7 @@ from lms.extensions import db
 from lms.jobs import enqueue, job_path, relay_outbox
 from lms.models import ChangelogEntry, JobOutbox
 from tests.jobs.sample_jobs import publish_changelog
-from tests.redis_server import RedisServer, own_redis
+from tests.redis_server import RedisServer
 
 
 def _changelog_titles() -> list[str]:
@@ -79,14 +77,6 @@ def test_a_job_queued_in_a_rolled_back_savepoint_never_runs(app_ctx: Flask) -> N
 
 
 # --- With Redis ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisServer]:
-    """A Redis of this test's own, which the test may stop; the app's jobs go to it."""
-    with own_redis() as server:
-        monkeypatch.setitem(app.config, "REDIS_URL", server.url)
-        yield server
 
 
 def test_with_redis_down_the_commit_stands_and_the_relay_hands_the_job_on_later(

@@ -11,9 +11,7 @@ runs the relay every minute, outlives such an outage too.
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 
@@ -23,23 +21,17 @@ from flask import Flask
 from redis import Redis
 from rq import Queue
 
+from lms.cron import RELAY_INTERVAL
 from lms.extensions import db
 from lms.jobs import job_path, relay_outbox
-from lms.jobs.schedule import RELAY_INTERVAL
 from lms.models import Certificate, EmailToken, JobOutbox
 from lms.models.enums import TenantRole
 from lms.tenancy import unscoped
 from tests.factories import make_module, make_user, sign_in, two_tenants
 from tests.jobs.workers import ROOT, bounded, run_burst_worker, worker_env
-from tests.redis_server import RedisServer, own_redis
+from tests.processes import flask_command
+from tests.redis_server import RedisServer
 from tests.smtp import Inbox, plain_text, smtp_server
-
-
-@pytest.fixture
-def redis_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisServer]:
-    with own_redis() as server:
-        monkeypatch.setitem(app.config, "REDIS_URL", server.url)
-        yield server
 
 
 def _mail_to(inbox: Inbox, address: str) -> list[Message]:
@@ -70,8 +62,8 @@ def test_invite_and_certificate_made_while_redis_is_down_arrive_when_it_is_back(
         assert db.session.scalar(sa.select(Certificate.pdf_path)) is None, "issued by its job, not yet run"
         waiting = sorted(db.session.scalars(sa.select(JobOutbox.path)))
     assert waiting == [
-        "lms.jobs.certificates:issue_certificate",
         "lms.jobs.mail:deliver_mail",  # the invite
+        "lms.services.certificates:issue_certificate",
         "lms.services.notifications:email_notification",  # "you earned XP"
     ]
 
@@ -108,7 +100,7 @@ def test_the_cron_process_outlives_a_redis_outage_and_queues_the_relay_again(
     log = tmp_path / "cron.log"
     with log.open("wb") as output:
         cron = subprocess.Popen(
-            bounded([sys.executable, "-m", "flask", "--app", "app", "lms", "cron"]),
+            bounded(flask_command("lms", "cron")),
             cwd=ROOT,
             env=worker_env(app, database_url, redis_server.url),
             stdout=output,

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
+from tests.processes import flask_command, run_flask
+
 LONGEST_LIFE = 600  # seconds a long-running worker or cron process of a test may live
 
 
@@ -32,12 +33,12 @@ def worker_env(app: Flask, database_url: str, redis_url: str, **extra: str) -> d
 
 
 def worker_command(app_path: str = "app", *, burst: bool = True) -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", app_path, "lms", "worker", *(["--burst"] if burst else [])]
+    return flask_command("lms", "worker", *(["--burst"] if burst else []), app=app_path)
 
 
 def run_burst_worker(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """A worker that relays the outbox, runs every queued job and exits."""
-    return subprocess.run(worker_command(), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return run_flask(["lms", "worker", "--burst"], env, timeout=120)
 
 
 def bounded(command: list[str]) -> list[str]:

@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.models import Tenant, User, XpTransaction
 from lms.models.enums import TenantRole, XpSourceType
 from lms.models.types import utcnow
-from lms.services import xp
+from lms.services import standings, xp
 from lms.tenancy import tenant_context
 from tests.factories import make_group, make_user, two_tenants
 
@@ -84,14 +84,14 @@ def test_xp_page_shows_balance_rank_progress_and_history(app: Flask, client: Fla
 
 def test_xp_history_is_paginated(app: Flask, client: FlaskClient, world: Ids) -> None:
     with app.app_context(), tenant_context(world.acme_id):
-        for n in range(xp.HISTORY_PAGE_SIZE + 3):
+        for n in range(standings.HISTORY_PAGE_SIZE + 3):
             xp.award(world.ana_id, MODULE, str(n), 10, f"entry-{n:02d}")
         db.session.commit()
     _sign_in_ana(client, world)
     first = client.get("/xp").get_data(as_text=True)
     second = client.get("/xp?page=2").get_data(as_text=True)
     assert "Older" in first
-    assert sum(f"entry-{n:02d}" in first for n in range(23)) == xp.HISTORY_PAGE_SIZE
+    assert sum(f"entry-{n:02d}" in first for n in range(23)) == standings.HISTORY_PAGE_SIZE
     assert sum(f"entry-{n:02d}" in second for n in range(23)) == 3
 
 
@@ -107,7 +107,7 @@ def test_leaderboard_shows_top_fifty_and_my_position_outside_it(app: Flask, clie
     assert "bor@globex.test" not in text
     assert "99999" not in text
     with app.app_context(), tenant_context(world.acme_id):
-        board = xp.leaderboard(world.ana_id)
+        board = standings.leaderboard(world.ana_id)
     assert len(board.rows) == 50
     assert board.me_outside
     assert board.me.position == 61
@@ -129,8 +129,8 @@ def test_leaderboard_filters_by_group_and_month(app: Flask, client: FlaskClient,
         group_id = group.id
         db.session.commit()
     with app.app_context(), tenant_context(world.acme_id):
-        in_group = xp.leaderboard(world.ana_id, group_id=group_id)
-        this_month = xp.leaderboard(world.ana_id, period="month")
+        in_group = standings.leaderboard(world.ana_id, group_id=group_id)
+        this_month = standings.leaderboard(world.ana_id, period="month")
     assert [row.user_id for row in in_group.rows] == [world.ana_id]
     assert ids[2] not in [row.user_id for row in this_month.rows]
     assert [row.user_id for row in this_month.rows][:1] == [ids[1]]

@@ -1,4 +1,7 @@
-"""Certificates: the PDF, the code, revoking, re-sending, verification and expiry notices (issue 6)."""
+"""Certificates: the PDF, the code, revoking, re-sending and verification (issue 6).
+
+Expiry notices: tests/services/test_compliance.py.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import AuditLog, Certificate, Module, Notification, NotificationDedup, Tenant, User
+from lms.models import AuditLog, Certificate, Module, Notification, User
 from lms.models.enums import AuditAction, NotificationType, TenantRole
 from lms.models.types import utcnow
-from lms.services import certificates, compliance
+from lms.services import certificates
 from lms.services.certificates import CertificateError, CertificateStatus
 from lms.storage import get_storage
 from lms.tenancy import tenant_context
@@ -217,98 +220,3 @@ def test_an_unknown_or_malformed_code_verifies_nothing(world: TwoTenants) -> Non
     assert certificates.verify("AAAAAAAAAAAAAAAA") is None
     assert certificates.verify("' OR 1=1 --") is None
     assert certificates.verify("") is None
-
-
-# --- Expiry notices ------------------------------------------------------------------------
-
-
-def _notices(tenant: Tenant) -> list[tuple[NotificationType, int]]:
-    with tenant_context(tenant.id):
-        return [
-            (n.type, n.user_id)
-            for n in db.session.scalars(
-                sa.select(Notification)
-                .where(Notification.type.in_([NotificationType.MODULE_EXPIRING, NotificationType.MODULE_EXPIRED]))
-                .order_by(Notification.id)
-            )
-        ]
-
-
-def _send(tenant: Tenant, now: datetime | None = None) -> int:
-    with tenant_context(tenant.id):
-        sent = compliance.send_expiry_notices(tenant, now)
-        db.session.flush()
-    return sent
-
-
-def _expiring_module(world: TwoTenants) -> Module:
-    module = make_module(world.acme, "Forklift")
-    with tenant_context(world.acme.id):
-        module.validity_months = 12
-    return module
-
-
-def test_the_renewal_window_and_the_expiry_each_notify_once(world: TwoTenants) -> None:
-    module = _expiring_module(world)
-    certificate = _certificate(module, world.ana, completed_days_ago=340)  # expires in about 25 days
-
-    assert _send(world.acme) == 1
-    assert _send(world.acme) == 0, "the same day again: nothing new"
-    assert _notices(world.acme) == [(NotificationType.MODULE_EXPIRING, world.ana.id)]
-
-    after_expiry = certificate.expires_at + timedelta(hours=1)
-    assert _send(world.acme, after_expiry) == 1
-    assert _send(world.acme, after_expiry) == 0
-    assert _notices(world.acme) == [
-        (NotificationType.MODULE_EXPIRING, world.ana.id),
-        (NotificationType.MODULE_EXPIRED, world.ana.id),
-    ]
-
-
-def test_a_sweep_that_missed_the_window_sends_only_expired(world: TwoTenants) -> None:
-    _certificate(_expiring_module(world), world.ana, completed_days_ago=400)
-
-    _send(world.acme)
-
-    assert _notices(world.acme) == [(NotificationType.MODULE_EXPIRED, world.ana.id)]
-
-
-def test_no_notice_for_certificates_far_from_expiry_renewed_revoked_or_never_expiring(world: TwoTenants) -> None:
-    module = _expiring_module(world)
-    _certificate(module, world.ana, completed_days_ago=100)
-    carol = make_user("carol@acme.test", (world.acme, TenantRole.EMPLOYEE))
-    old = _certificate(module, carol, completed_days_ago=350)
-    _certificate(module, carol, previous=old)
-    dan = make_user("dan@acme.test", (world.acme, TenantRole.EMPLOYEE))
-    revoked = _certificate(module, dan, completed_days_ago=350)
-    with tenant_context(world.acme.id):
-        certificates.revoke(revoked, "Mistake")
-    _certificate(make_module(world.acme, "Welcome"), dan, completed_days_ago=1000)
-
-    assert _send(world.acme) == 0
-    assert _notices(world.acme) == []
-
-
-def test_notices_stay_in_their_company(world: TwoTenants) -> None:
-    _certificate(_expiring_module(world), world.ana, completed_days_ago=340)
-
-    assert _send(world.globex) == 0
-    assert _send(world.acme) == 1
-    with tenant_context(world.globex.id):
-        assert db.session.scalars(sa.select(NotificationDedup)).all() == []
-
-
-def test_a_company_costs_the_same_queries_for_many_learners(
-    app_ctx: Flask, world: TwoTenants, count_queries: list[str]
-) -> None:
-    module = _expiring_module(world)
-    counts = []
-    for batch in (3, 30):
-        for n in range(batch):
-            learner = make_user(f"l{batch}-{n}@acme.test", (world.acme, TenantRole.EMPLOYEE))
-            _certificate(module, learner, completed_days_ago=340)
-        db.session.flush()
-        count_queries.clear()
-        assert _send(world.acme) == batch
-        counts.append(len(count_queries))
-    assert counts[0] == counts[1], counts

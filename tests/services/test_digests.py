@@ -141,7 +141,7 @@ def test_the_daily_job_sends_the_digests_of_every_company(world: TwoTenants, smt
         notify(dana.id, REMINDER, "Forklift is due")
     db.session.commit()
 
-    run_job("lms.jobs.digests:daily_digest", (), {})
+    run_job("lms.services.schedule:daily_digest", (), {})
 
     assert sorted(m["To"] for m in smtp.messages) == ["bor@globex.test", "dana@acme.test"]
     (to_bor,) = [m for m in smtp.messages if m["To"] == "bor@globex.test"]

@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.models import Certificate, Notification, Quiz, QuizAttempt, SectionCompletion, Tenant, User
 from lms.models.enums import NotificationType, QuestionType, TenantRole
 from lms.models.types import utcnow
-from lms.services import quizzes
+from lms.services import progress, quizzes
 from lms.tenancy import tenant_context, unscoped
 from tests.conftest import need_service
 from tests.factories import make_module, make_quiz, make_user, two_tenants
@@ -218,6 +218,48 @@ def test_two_concurrent_starts_do_not_exceed_max_attempts(app: Flask, committed:
         attempts = db.session.scalars(sa.select(QuizAttempt.id)).all()
     assert len(attempts) == 1
     assert started == attempts * 3
+
+
+# --- The prerequisite lock (issue 11, point 1) -------------------------------------------
+
+
+def _attempts(user: User) -> int:
+    return db.session.scalar(sa.select(sa.func.count(QuizAttempt.id)).where(QuizAttempt.user_id == user.id))
+
+
+def test_the_quiz_of_a_locked_module_cannot_be_started_until_its_prerequisite_is_completed(world: World) -> None:
+    basics = make_module(world.acme, "Basics", sections=1)
+    advanced = make_quiz(make_module(world.acme, "Advanced", sections=1, prerequisites=[basics]))
+
+    with pytest.raises(progress.ModuleLocked, match="Complete these modules first: Basics"):
+        quizzes.start_attempt(world.ana.id, advanced)
+    assert _attempts(world.ana) == 0
+
+    progress.complete_section(world.ana.id, basics.sections[0])
+
+    assert quizzes.start_attempt(world.ana.id, advanced).attempt_number == 1
+    assert _attempts(world.ana) == 1
+
+
+def test_an_attempt_opened_before_a_prerequisite_was_added_is_not_recorded_until_it_is_completed(
+    world: World,
+) -> None:
+    attempt = quizzes.start_attempt(world.ana.id, world.quiz)
+    basics = make_module(world.acme, "Basics", sections=1)
+    world.quiz.module.prerequisites = [basics]
+    db.session.flush()
+
+    with pytest.raises(progress.ModuleLocked, match="Complete these modules first: Basics"):
+        quizzes.submit(world.ana.id, world.quiz, attempt.id, _right(world.quiz))
+    db.session.refresh(attempt)
+    assert (attempt.submitted_at, attempt.score) == (None, None)
+    assert _notifications(world.ana) == []
+
+    progress.complete_section(world.ana.id, basics.sections[0])
+    outcome = quizzes.submit(world.ana.id, world.quiz, attempt.id, _right(world.quiz))
+
+    assert (outcome.attempt.score, outcome.attempt.passed) == (100, True)
+    assert _notifications(world.ana) == ["You passed with 100 %."]
 
 
 # --- Time limit ---------------------------------------------------------------------------

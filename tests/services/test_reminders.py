@@ -185,7 +185,7 @@ def test_email_copies_follow_each_learners_preference(floor: Floor, smtp: Inbox)
 
 def test_the_job_reminds_every_company_in_its_own_language(floor: Floor) -> None:
     globex = floor.world.globex
-    run_job("lms.jobs.reminders:deadline_reminders", (), {})
+    run_job("lms.services.schedule:deadline_reminders", (), {})
 
     assert len(_reminders(floor.world.acme.id)) == 3
     with tenant_context(globex.id):

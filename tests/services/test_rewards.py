@@ -13,7 +13,7 @@ from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import AuditLog, Notification, Reward, RewardRedemption, UserXpBalance, XpTransaction
 from lms.models.enums import AuditAction, NotificationType, RedemptionStatus, TenantRole
-from lms.services import rewards, xp
+from lms.services import rewards, standings, xp, xp_rebuild
 from lms.tenancy import tenant_context, unscoped
 from tests.conftest import need_service
 from tests.factories import TwoTenants, make_user, two_tenants
@@ -110,7 +110,7 @@ def test_monthly_limit_counts_this_month_in_the_tenants_time_zone(world: TwoTena
         with pytest.raises(rewards.MonthlyLimitReached):
             rewards.redeem(world.ana.id, reward.id)
         # A redemption of last month does not count; a cancelled one gives the place back.
-        start = xp.month_start("Europe/Ljubljana", datetime.now(UTC))
+        start = standings.month_start("Europe/Ljubljana", datetime.now(UTC))
         first.created_at = start - timedelta(minutes=1)
         db.session.flush()
         third = rewards.redeem(world.ana.id, reward.id)
@@ -174,7 +174,7 @@ def test_second_approve_is_a_no_op(world: TwoTenants) -> None:
 
 def _invariant_holds(tenant_id: int) -> bool:
     with tenant_context(tenant_id):
-        return xp.rebuild(tenant_id, check=True) == []
+        return xp_rebuild.rebuild(tenant_id, check=True) == []
 
 
 def _race(app: Flask, tenant_id: int, user_ids: list[int], reward_ids: list[int]) -> list[object]:
@@ -253,3 +253,35 @@ def test_a_balance_for_one_redemption_is_spent_once_across_two_rewards(app: Flas
         assert _invariant_holds(tenant_id)
     with app.app_context(), unscoped("test"):
         assert db.session.scalar(sa.select(sa.func.count(XpTransaction.id))) == 1
+
+
+def test_deleting_an_unredeemed_reward_deletes_it_with_an_audit(world: TwoTenants) -> None:
+    with tenant_context(world.acme.id):
+        reward = _reward(title="Sticker")
+        reward_id = reward.id
+
+        assert rewards.delete_or_deactivate(reward) is True
+
+        assert db.session.get(Reward, reward_id) is None
+        [(entity_id, details)] = db.session.execute(
+            sa.select(AuditLog.entity_id, AuditLog.details).where(AuditLog.action == AuditAction.RECORD_DELETED)
+        ).all()
+        assert entity_id == str(reward_id)
+        assert "Sticker" in details["record"]
+
+
+def test_deleting_a_redeemed_reward_deactivates_it_with_an_audit(world: TwoTenants) -> None:
+    with tenant_context(world.acme.id):
+        _give(world.ana.id, 100)
+        reward = _reward(cost_xp=100)
+        rewards.redeem(world.ana.id, reward.id)
+
+        assert rewards.delete_or_deactivate(reward) is False
+
+        db.session.expire_all()
+        assert db.session.scalar(sa.select(Reward.active).where(Reward.id == reward.id)) is False
+        assert _redemptions() == 1, "the redemption stays as history"
+        [(entity_id, details)] = db.session.execute(
+            sa.select(AuditLog.entity_id, AuditLog.details).where(AuditLog.action == AuditAction.RECORD_UPDATED)
+        ).all()
+        assert (entity_id, details["changes"]) == (str(reward.id), {"active": False})

@@ -1,4 +1,4 @@
-"""The learner's catalog (issue 5): published modules, searched and filtered.
+"""Finding modules (issue 5): the learner's list of published modules, searched and filtered.
 
 Search uses PostgreSQL full-text search (the tenant's language: ``english`` for en,
 ``simple`` for sl, which PostgreSQL has no dictionary for) over titles, descriptions
@@ -49,7 +49,7 @@ class Entry:
 
 
 @dataclass
-class CatalogPage:
+class SearchResults:
     entries: list[Entry]
     total: int
     page: int
@@ -92,7 +92,7 @@ def _search(query: str, locale: str) -> sa.ColumnElement[bool]:
     )
 
 
-def catalog(user_id: int, filters: Filters, locale: str) -> CatalogPage:
+def search_modules(user_id: int, filters: Filters, locale: str) -> SearchResults:
     """One page of published modules with the learner's progress, completions and locks (seven queries)."""
     statement = (
         sa.select(Module, ModuleCategory.name)
@@ -128,7 +128,7 @@ def catalog(user_id: int, filters: Filters, locale: str) -> CatalogPage:
     page = min(max(1, filters.page), pages)
     categories = db.session.scalars(sa.select(ModuleCategory).order_by(ModuleCategory.sort_order, ModuleCategory.name))
     tags = db.session.scalars(sa.select(Tag).order_by(Tag.sort_order, Tag.name))
-    return CatalogPage(
+    return SearchResults(
         entries=entries[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         total=len(entries),
         page=page,

@@ -1,4 +1,4 @@
-"""The catalog of published modules."""
+"""The list of published modules (/modules), searched and filtered: the learner's catalog."""
 
 from flask import render_template, request
 from flask_babel import get_locale
@@ -7,11 +7,11 @@ from flask_login import current_user
 from lms.learner import bp
 from lms.learner.forms import CatalogFilterForm
 from lms.models.enums import Difficulty
-from lms.services.catalog import Filters, catalog
+from lms.services.module_search import Filters, search_modules
 
 
 @bp.get("/modules")
-def catalog_page() -> tuple[str, int] | str:
+def module_list() -> tuple[str, int] | str:
     form = CatalogFilterForm(request.args)
     valid = form.validate()
     filters = Filters(
@@ -22,6 +22,6 @@ def catalog_page() -> tuple[str, int] | str:
         status=form.status.data or None if not form.status.errors else None,
         page=form.page.data or 1 if not form.page.errors else 1,
     )
-    page = catalog(current_user.id, filters, str(get_locale()))
-    html = render_template("learner/catalog.html", form=form, page=page, filters=filters)
+    page = search_modules(current_user.id, filters, str(get_locale()))
+    html = render_template("learner/module_list.html", form=form, page=page, filters=filters)
     return html if valid else (html, 400)

@@ -1,0 +1,57 @@
+"""Does the rebuild find every balance that disagrees with the ledger, and only repair when asked?"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from lms.extensions import db
+from lms.models import UserXpBalance
+from lms.models.enums import ReputationRank, XpSourceType
+from lms.services import xp
+from lms.services.xp_rebuild import rebuild
+from lms.tenancy import tenant_context
+from tests.factories import TwoTenants, two_tenants
+
+MODULE = XpSourceType.MODULE_COMPLETED
+
+
+@pytest.fixture
+def world(app_ctx: Flask) -> TwoTenants:
+    return two_tenants()
+
+
+def _balance(user_id: int) -> UserXpBalance | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(UserXpBalance).where(UserXpBalance.user_id == user_id))
+
+
+def test_rebuild_check_reports_a_tampered_balance_and_rebuild_repairs_it(world: TwoTenants) -> None:
+    with tenant_context(world.acme.id):
+        xp.award(world.ana.id, MODULE, "1", 1600)
+    with tenant_context(world.globex.id):
+        xp.award(world.bor.id, MODULE, "1", 100)
+        db.session.execute(sa.update(UserXpBalance).values(total_xp=5, lifetime_xp=5, rank="VAJENEC"))
+    assert rebuild(world.acme.id, check=True) == []
+    (difference,) = rebuild(check=True)
+    assert (difference.user_id, difference.stored, difference.expected) == (
+        world.bor.id,
+        (5, 5, "VAJENEC"),
+        (100, 100, "VAJENEC"),
+    )
+    assert len(rebuild()) == 1
+    assert rebuild(check=True) == []
+    with tenant_context(world.globex.id):
+        assert (_balance(world.bor.id).total_xp, _balance(world.bor.id).lifetime_xp) == (100, 100)
+
+
+def test_rebuild_adds_a_missing_balance_row(world: TwoTenants) -> None:
+    with tenant_context(world.acme.id):
+        xp.award(world.ana.id, MODULE, "1", 3600)
+        db.session.execute(sa.delete(UserXpBalance))
+    assert len(rebuild(check=True)) == 1
+    rebuild()
+    with tenant_context(world.acme.id):
+        balance = _balance(world.ana.id)
+        assert (balance.total_xp, balance.lifetime_xp, balance.rank) == (3600, 3600, ReputationRank.MOJSTER)
