@@ -79,9 +79,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.context_processor(i18n.inject_locale)
     app.add_template_filter(i18n.label, "label")
-    csrf.init_app(app)
     limiter.init_app(app)
     auth_context.init_app(app)
+    csrf.init_app(app)  # after the request's tenant is loaded: a refused form is answered in its language
     error_pages.init_app(app)
     init_admin(app)
     security.init_app(app)

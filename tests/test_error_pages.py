@@ -125,3 +125,15 @@ def test_a_broken_configuration_stays_a_failure_not_a_refusal(slovenian_member: 
 
     assert response.status_code == 500
     assert "LMS_SECRET_KEY" not in response.text
+
+
+def test_a_form_without_its_token_is_refused_in_the_companys_language(
+    app: Flask, failing_app: Flask, slovenian_member: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(failing_app.config, "WTF_CSRF_ENABLED", True)
+
+    response = slovenian_member.post("/write-then-refuse", data={"csrf_token": "forged"})
+
+    assert response.status_code == 400
+    assert "Obrazec je potekel" in response.text
+    assert _ghosts(app) == 0
