@@ -114,10 +114,12 @@ def _prepare_engine(engine: Engine) -> None:
     not be shared (SQLAlchemy's "connection pools and os.fork()" recipe).
     """
     if engine.dialect.name == "sqlite":
+        from lms.models.gamification import sqlite_local_month
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
             dbapi_connection.isolation_level = None
+            dbapi_connection.create_function("lms_local_month", 2, sqlite_local_month, deterministic=True)
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -12,7 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
-from lms.jobs import QUEUES, get_queue, redis_connection, relay_outbox
+from lms.jobs import SERVED, get_queue, redis_connection, relay_outbox
 from lms.jobs.mail import send_mail
 from lms.jobs.worker import HEARTBEAT, MAINTENANCE, WORKER_TTL, ShortLeaseWorker
 
@@ -28,18 +28,22 @@ def _require_redis() -> None:
 
 
 @lms_cli.command("worker")
-@click.option("--queue", "queues", multiple=True, type=click.Choice(QUEUES), help="Queues to serve (default: all).")
+@click.option("--queue", "queues", multiple=True, type=click.Choice(SERVED), help="Queues to serve (default: all).")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Start an RQ worker (with its scheduler, which runs retries) inside the app context.
 
     It first relays the job outbox, so jobs that Redis missed while it was down go out
-    now. Urgent mail (the ``email`` queue) is served before ``default`` (DESIGN.md: jobs);
-    the timing of leases and maintenance is ``lms.jobs.worker``'s.
+    now. It takes its next job from the first queue of ``lms.jobs.SERVED`` that has one:
+    ``urgent`` mail (password reset, invite, certificate) before anything else, the mail
+    queue of old (``email``) and ``default`` next, the batched mail of sweeps and digests
+    (``bulk``) last (DESIGN.md: jobs). A password reset thus waits at most for the job a
+    worker is running; ``--queue urgent`` keeps a worker for it alone. The timing of
+    leases and maintenance is ``lms.jobs.worker``'s.
     """
     _require_redis()
     relay_outbox()
-    names = [name for name in ("email", "default") if name in (queues or QUEUES)]
+    names = [name for name in SERVED if name in (queues or SERVED)]
     worker = ShortLeaseWorker(
         [get_queue(name) for name in names],
         connection=redis_connection(),
@@ -138,7 +142,7 @@ def seed_demo_command(
 @click.option("--tenant", "slug", default=None, help="Only this tenant (default: every tenant).")
 @click.option("--check", is_flag=True, help="Only report differences; exit 1 when there are any.")
 def xp_rebuild_command(slug: str | None, check: bool) -> None:
-    """Recompute XP balances from the ledger and the redemptions (DESIGN.md: XP and ranks)."""
+    """Recompute XP balances and monthly totals from the ledger and the redemptions (DESIGN.md: XP and ranks)."""
     import sqlalchemy as sa
 
     from lms.extensions import db
@@ -152,13 +156,11 @@ def xp_rebuild_command(slug: str | None, check: bool) -> None:
             raise click.ClickException(f"no tenant with slug {slug!r}")
     differences = xp_rebuild.rebuild(tenant_id, check=check)
     for difference in differences:
-        stored = "missing" if difference.stored is None else "total={} lifetime={} rank={}".format(*difference.stored)
-        expected = "total={} lifetime={} rank={}".format(*difference.expected)
-        click.echo(f"tenant {difference.tenant_id} user {difference.user_id}: {stored}, ledger says {expected}")
+        click.echo(f"tenant {difference.tenant_id} user {difference.user_id}: {difference}")
     if check:
-        click.echo(f"{len(differences)} balance(s) differ from the ledger")
+        click.echo(f"{len(differences)} balance(s) or monthly total(s) differ from the ledger")
         if differences:
             raise SystemExit(1)
         return
     db.session.commit()
-    click.echo(f"{len(differences)} balance(s) rebuilt")
+    click.echo(f"{len(differences)} balance(s) or monthly total(s) rebuilt")

@@ -44,6 +44,17 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Compare an object declared for one dialect only on that dialect.
+
+    The catalog's GIN indexes (lms/models/content.py) carry ``info["dialect"] =
+    "postgresql"`` beside ``ddl_if``, which Alembic does not read: without this, a check
+    on SQLite would ask to create them.
+    """
+    dialect = None if reflected else obj.info.get("dialect")
+    return dialect is None or dialect == context.get_bind().dialect.name
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -84,6 +95,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

@@ -32,6 +32,7 @@ from wtforms.validators import InputRequired
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import TenantModelView, user_passes
+from lms.admin_views.filters import time_filters
 from lms.admin_views.forms import AdminForm, required_text
 from lms.admin_views.loaders import MemberLoader, ModuleLoader, with_people
 from lms.errors import LmsError
@@ -183,7 +184,13 @@ class CertificateView(TenantModelView):
     }
     column_formatters: ClassVar = {"status": _status}
     column_formatters_detail: ClassVar = column_formatters
-    column_filters = (StatusFilter(_l("Status")), "module.title", "user.email", "unique_code")
+    column_filters = (
+        StatusFilter(_l("Status")),
+        "module.title",
+        "user.email",
+        "unique_code",
+        *time_filters(Certificate.issued_at, _l("Issued")),
+    )
     column_sortable_list = ("completed_at", "issued_at", "expires_at", "revoked_at")
     column_default_sort = ("issued_at", True)
     column_auto_select_related = False
@@ -198,16 +205,14 @@ class CertificateView(TenantModelView):
             .options(*with_people(Certificate.user), selectinload(Certificate.module).load_only(Module.title))
         )
 
-    def get_list(self, *args: Any, **kwargs: Any) -> tuple[int | None, list[Certificate]]:
-        """The page's rows, and which of them were renewed (one query), for their status."""
-        count, rows = super().get_list(*args, **kwargs)
+    def prepare_rows(self, rows: list[Certificate]) -> None:
+        """Which of the shown (or exported) rows were renewed, in one query, for their status."""
         ids = [row.id for row in rows]
         g.renewed_certificates = set(
             db.session.scalars(
                 sa.select(Certificate.previous_certificate_id).where(Certificate.previous_certificate_id.in_(ids))
             )
         )
-        return count, rows
 
     def is_action_allowed(self, name: str) -> bool:
         if name in ("resend", "regenerate"):

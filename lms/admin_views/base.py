@@ -10,12 +10,27 @@
   to the groups it names (``scope_user`` / ``scope_group``, through ``permissions.Reach``);
 - every create, update and delete writes AuditLog with the changed fields, in the same
   transaction as the change;
-- ``tenant_id`` never appears; page sizes are capped; exports are bounded;
+- ``tenant_id`` never appears; page sizes are capped;
 - bad input is never a 500 (issue 10): an id that can name no row is a 404 (``row_key``),
   a page number below or beyond the list the first or an empty page, a malformed filter
   value a flashed "invalid filter", a number beyond its column a form error, and a
   duplicate of a unique key an error on the form, shown again with what the user typed
   (``handle_view_exception``).
+
+Lists at a million rows (issue 12, item 5; ``lists.ListAtScale``). A table that grows with
+use — the XP ledger, the audit log, quiz attempts, certificates, redemptions, suggestions —
+is listed with Flask-Admin's ``simple_list_pager``: no ``COUNT(*)``, which PostgreSQL can
+only answer by visiting every row of the tenant. Tables bounded by headcount (memberships,
+group members: ten thousand rows on a big tenant) keep their count, an index-only scan of a
+few milliseconds that tells HR how many people there are. Each large list's default sort
+has a tenant-first index, so its first page reads 50 index entries. Deep pages are not
+paged by key (``?after=<created_at>,<id>``): Flask-Admin's pager, sort links, filters and
+export all speak page numbers, a cursor would hold for the default sort only, and someone
+looking for March lands there with one date filter, not a hundred clicks. Instead a list
+opens at most ``deepest_page`` pages (an OFFSET of a few thousand index entries, tens of
+milliseconds); the last one says so and points at the date filter, and a page past it is a
+400 with that note, answered without a query. Exports stream every row of the filtered
+list in chunks with constant memory; there is no row limit to cut a file silently.
 """
 
 from __future__ import annotations
@@ -23,7 +38,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -42,10 +56,11 @@ from werkzeug.wrappers import Response
 from lms.admin_views.filters import CheckedFilterConverter
 from lms.admin_views.forms import RangedModelConverter, ServiceForm, duplicate_columns, duplicate_field
 from lms.admin_views.labels import COLUMN_LABELS
+from lms.admin_views.lists import ListAtScale
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models.enums import AuditAction, Permission, TenantRole
-from lms.models.types import MAX_ID, integer_range, row_id
+from lms.models.types import integer_range, row_id
 from lms.permissions import OutOfReach, Reach, current_reach, is_platform_staff
 from lms.services.audit import audit
 from lms.tenancy import set_tenant
@@ -95,22 +110,6 @@ def changed_fields(model: Any, created: bool) -> dict[str, Any]:
     return changes
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """An export cell that a spreadsheet would run as a formula, quoted (issue 10; OWASP "CSV injection").
-
-    Text starting with ``= + - @``, a tab or a CR gets a leading ``'``, so a learner named
-    ``=HYPERLINK(...)`` is shown as text in HR's spreadsheet, not followed. Numbers stay
-    numbers: -50 XP is a value, not a formula, and a quote would turn it into text.
-    """
-    if value is None or isinstance(value, int | float | Decimal):
-        return value
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 def row_key(model: type, id: Any) -> tuple[str, ...] | None:
     """The primary key an admin URL or form names, or None when it can name no row.
 
@@ -147,7 +146,7 @@ class AccessMixin:
         abort(403)
 
 
-class TenantModelView(AccessMixin, ModelView):
+class TenantModelView(AccessMixin, ListAtScale, ModelView):
     """A model view of a tenant-owned table; subclasses set ``permission`` and columns.
 
     ``service_fields`` go to services instead of onto the model (``forms.ServiceForm``);
@@ -194,7 +193,6 @@ class TenantModelView(AccessMixin, ModelView):
     can_view_details = True
     can_set_page_size = False
     page_size = 50
-    export_max_rows = 10_000
     form_excluded_columns = ("tenant", "tenant_id", "created_at", "updated_at")
     column_exclude_list = ("tenant", "tenant_id", "updated_at")
     column_details_exclude_list = ("tenant", "tenant_id")
@@ -244,10 +242,6 @@ class TenantModelView(AccessMixin, ModelView):
         for name in self.create_only_fields:
             delattr(form_class, name)
         return form_class
-
-    def get_export_value(self, model: Any, name: str) -> Any:
-        """Every export cell passes ``spreadsheet_safe``: the one place for CSV injection."""
-        return spreadsheet_safe(super().get_export_value(model, name))
 
     def _handle_view(self, name: str, **kwargs: Any) -> Response | None:
         refused = super()._handle_view(name, **kwargs)
@@ -329,11 +323,6 @@ class TenantModelView(AccessMixin, ModelView):
         if request.method == "GET" and self.parent_field in form and (parent := self.parent()) is not None:
             form[self.parent_field].data = parent
         return form
-
-    def get_list(self, page: int | None, *args: Any, **kwargs: Any) -> Any:
-        """``?page=-1`` is the first page and a page beyond any table an empty one, never an
-        OFFSET the database refuses."""
-        return super().get_list(min(max(page or 0, 0), MAX_ID), *args, **kwargs)
 
     def create_model(self, form: Any) -> Any:
         g.admin_form = form  # for handle_view_exception, which Flask-Admin calls without it

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import TenantModelView
+from lms.admin_views.filters import time_filters
 from lms.admin_views.forms import label_formatter
 from lms.admin_views.review import ReviewView
 from lms.i18n import LABELS
@@ -44,7 +45,7 @@ class SuggestionView(ReviewView):
     }
     column_formatters: ClassVar = {"status": label_formatter}
     column_formatters_detail: ClassVar = column_formatters
-    column_filters = ("status",)
+    column_filters = ("status", *time_filters(KnowledgeSuggestion.created_at, _l("Created")))
     column_searchable_list = ("title",)
     column_sortable_list = ("vote_count", "created_at", "reviewed_at")
     column_default_sort = ("vote_count", True)

@@ -30,6 +30,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import TenantModelView, row_key
+from lms.admin_views.filters import time_filters
 from lms.admin_views.forms import RejectForm, label_formatter, optional_number, required_text
 from lms.admin_views.loaders import with_people
 from lms.admin_views.review import ReviewView
@@ -128,7 +129,13 @@ class RedemptionView(ReviewView):
     }
     column_formatters: ClassVar = {"status": label_formatter}
     column_formatters_detail: ClassVar = column_formatters
-    column_filters = ("status", "reward.title", "user.email", "user.name")
+    column_filters = (
+        "status",
+        "reward.title",
+        "user.email",
+        "user.name",
+        *time_filters(RewardRedemption.created_at, _l("Created")),
+    )
     column_sortable_list = ("created_at", "reviewed_at", "xp_spent")
     column_default_sort = ("created_at", True)
     column_auto_select_related = False

@@ -1,10 +1,10 @@
 """Gamification: the XP ledger and manual adjustments (issue 7, items 2 and 7; MANAGE_REWARDS).
 
-The ledger is read-only here: filtered, exported to CSV (with EXPORT_REPORTS), never
-edited or deleted — balances are rebuilt from it. "Create" is the manual adjustment
-form: a member, ±N XP and a required reason, applied by ``xp.adjust`` (audited as
-XP_ADJUSTED). A hidden uuid names each adjustment, so submitting the form twice adjusts
-once; a deduction below zero is a form error.
+The ledger is read-only here: filtered (by date too: its pages stop at a depth, issue 12),
+exported to CSV (with EXPORT_REPORTS), never edited or deleted — balances are rebuilt from
+it. "Create" is the manual adjustment form: a member, ±N XP and a required reason,
+applied by ``xp.adjust`` (audited as XP_ADJUSTED). A hidden uuid names each adjustment,
+so submitting the form twice adjusts once; a deduction below zero is a form error.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import TenantModelView
+from lms.admin_views.filters import time_filters
 from lms.admin_views.forms import enum_choices, label_formatter, required_text
 from lms.admin_views.loaders import MemberLoader, with_people
 from lms.extensions import db
@@ -37,6 +38,7 @@ class XpTransactionView(TenantModelView):
     allow_edit = False
     allow_delete = False
     allow_export = True
+    simple_list_pager = True  # a million rows on a big tenant: no count (base: lists at a million rows)
     column_list = ("user.name", "user.email", "amount", "source", "reason", "created_by", "created_at")
     column_export_list = (
         "user.name",
@@ -58,7 +60,13 @@ class XpTransactionView(TenantModelView):
     }
     column_formatters: ClassVar = {"source": label_formatter}
     column_formatters_export: ClassVar = {"source": label_formatter}
-    column_filters = ("user.email", "user.name", "source", "amount")
+    column_filters = (
+        "user.email",
+        "user.name",
+        "source",
+        "amount",
+        *time_filters(XpTransaction.created_at, _l("When")),
+    )
     column_choices: ClassVar = {"source": enum_choices(XpSourceType)}
     column_sortable_list = ("amount", "created_at")
     column_default_sort = ("created_at", True)

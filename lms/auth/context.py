@@ -8,19 +8,18 @@ user out of that tenant at once.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.extensions import db, login_manager
+from lms.extensions import login_manager
 from lms.models import User
 from lms.models.types import is_row_id
 from lms.permissions import NO_RIGHTS, rights_of
 from lms.services import notifications
-from lms.services.accounts import TenantAccess, access_to_tenant, tenants_open_to
+from lms.services.accounts import TenantAccess, access_to_tenant, tenants_open_to, user_and_tenants
 from lms.services.audit import set_actor
 from lms.tenancy import current_tenant_id, set_tenant
 
@@ -29,13 +28,18 @@ TENANT_KEY = "tenant_id"
 
 @login_manager.user_loader
 def load_user(login_id: str) -> User | None:
-    """``"<id>:<session version>"``; an old version (logout, reset, deactivation) is no user."""
+    """``"<id>:<session version>"``; an old version (logout, reset, deactivation) is no user.
+
+    The user's companies come in the same query and wait in ``g.tenant_accesses`` for
+    ``load_request_context``: Flask-Login loads the user of a request only here.
+    """
     user_id, _, version = login_id.partition(":")
     if not (user_id.isdigit() and version.isdigit() and is_row_id(int(user_id))):
         return None
-    user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
+    user, accesses = user_and_tenants(int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
+    g.tenant_accesses = accesses
     return user
 
 
@@ -45,7 +49,7 @@ def enter(access: TenantAccess) -> None:
 
 
 def load_request_context() -> None:
-    """The user's companies (one query, also for the switcher), the chosen one re-checked."""
+    """The user's companies (loaded with the user, also for the switcher), the chosen one re-checked."""
     g.tenant = None
     g.role = None
     g.rights = NO_RIGHTS
@@ -54,7 +58,8 @@ def load_request_context() -> None:
         set_actor(None, request.remote_addr)  # a failed sign-in is audited with its address
         return
     set_actor(current_user.id, request.remote_addr)
-    g.tenant_accesses = tenants_open_to(current_user)
+    if "tenant_accesses" not in g:  # signed in by ``login_user`` in this request, not loaded
+        g.tenant_accesses = tenants_open_to(current_user)
     tenant_id = session.get(TENANT_KEY)
     if tenant_id is None:
         return

@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.i18n import tenant_locale
 from lms.models import Notification, ProgressOverride, Quiz, QuizAttempt, SectionCompletion, XpTransaction
 from lms.models.enums import ModuleStatus, NotificationType, XpSourceType
-from lms.services import certificates, quizzes, standings, xp
+from lms.services import certificates, quizzes, standings, xp, xp_rebuild
 from lms.services.certificates import add_months
 from lms.services.links import path_for
 
@@ -203,7 +203,8 @@ def seed_certificates(builder: _TenantBuilder) -> None:
 
 def seed_xp_histories(builder: _TenantBuilder) -> None:
     """XP earned through the ledger (``xp.award`` / ``xp.adjust``), as learning would earn it,
-    then spread over the past weeks so the history pages and the monthly leaderboard differ.
+    then spread over the past weeks so the history pages and the monthly leaderboard differ
+    (and the monthly totals rebuilt from the moved ledger).
 
     learner1 also has a correction (a negative adjustment): it lowers the balance, not the rank.
     """
@@ -234,3 +235,5 @@ def seed_xp_histories(builder: _TenantBuilder) -> None:
     history = db.session.scalars(sa.select(XpTransaction).order_by(XpTransaction.id.desc())).all()
     for index, transaction in enumerate(history):
         transaction.created_at = builder.now - timedelta(days=3 * index, hours=index % 5)
+    # The ledger moved back in time: its monthly totals follow it (issue 12, item 2).
+    xp_rebuild.rebuild(builder.tenant.id)

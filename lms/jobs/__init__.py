@@ -73,7 +73,14 @@ from lms.tenancy import current_tenant_id
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("default", "email")
+# The queues a job may name (DESIGN.md: jobs): ``urgent`` for mail someone is waiting for
+# (password reset, invite, certificate, one notification's copy), ``default`` for the rest,
+# ``bulk`` for the batched mail of sweeps and digests. Workers serve them in ``SERVED`` order.
+QUEUES = ("urgent", "default", "bulk")
+# The order a worker takes jobs in. ``email`` held all mail before issue 12 (item 4): no job
+# names it now, but a worker drains what was queued there before the deploy (and the ops
+# screen still shows its failed jobs, which RQ keeps for a year).
+SERVED = ("urgent", "email", "default", "bulk")
 RELAY_BATCH = 500
 NAMED_RESULT_TTL = 8 * 24 * 3600  # a finished job with a caller's id is remembered this long (> a week)
 _PENDING = "lms.outbox.pending"  # outbox ids written in the session's open transaction

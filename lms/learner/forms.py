@@ -39,7 +39,11 @@ class CatalogFilterForm(FlaskForm):
         validators=[Optional()],
         default="",
     )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    # Bounded so that no page number overflows the database's OFFSET; a page past the end shows the last one.
+    page = IntegerField(
+        _l("Page"),
+        validators=[Optional(), NumberRange(min=1, max=10_000, message=_l("Choose a page from 1 to %(max)d."))],
+    )
 
 
 class SelfAssessmentForm(FlaskForm):

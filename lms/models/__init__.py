@@ -14,7 +14,7 @@ from lms.models.content import (
     Tag,
 )
 from lms.models.events import LiveEventGroup, MentorLiveEvent
-from lms.models.gamification import Reward, RewardRedemption, UserXpBalance, XpTransaction
+from lms.models.gamification import Reward, RewardRedemption, UserXpBalance, XpMonth, XpTransaction
 from lms.models.groups import Group, ModuleGroup, UserGroup
 from lms.models.jobs import JobOutbox
 from lms.models.media import MediaAsset
@@ -84,5 +84,6 @@ __all__ = [
     "UserPinnedModule",
     "UserSession",
     "UserXpBalance",
+    "XpMonth",
     "XpTransaction",
 ]

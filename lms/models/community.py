@@ -103,6 +103,7 @@ class Notification(TenantScoped, Timestamps, db.Model):
     __table_args__ = (
         sa.Index(None, "user_id", "is_read"),
         sa.Index(None, "user_id", "tenant_id", "is_read"),
+        sa.Index(None, "tenant_id", "user_id", "created_at"),  # the bell's list, newest first (issue 12)
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +23,32 @@ from lms.models.types import UtcDateTime, enum_type
 if TYPE_CHECKING:
     from lms.models.progress import Quiz
     from lms.models.users import User
+
+
+# Catalog search (issue 12): the text-search configurations a tenant's language maps to.
+TEXT_SEARCH_CONFIGS = ("english", "simple")
+
+
+def _search_indexes(table: str, text: str) -> list[sa.Index]:
+    """GIN indexes over ``to_tsvector(<config>, text)``, one per configuration, on PostgreSQL only.
+
+    Expression indexes rather than stored ``tsvector`` columns: they follow the text
+    columns with nothing to maintain on save, in bulk writers or when a tenant changes its
+    language. ``text`` is written as PostgreSQL prints it back (``pg_get_indexdef(…, true)``), so
+    ``flask db check`` finds nothing to change; ``module_search_vector`` and
+    ``section_search_vector`` build the same expressions for queries, and a test checks
+    that the planner uses these indexes for them. ``ddl_if`` keeps them off SQLite, and
+    ``info["dialect"]`` tells migrations/env.py to compare them on PostgreSQL only.
+    """
+    return [
+        sa.Index(
+            f"ix_{table}_search_{config}",
+            sa.text(f"to_tsvector('{config}'::regconfig, {text})"),
+            postgresql_using="gin",
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql")
+        for config in TEXT_SEARCH_CONFIGS
+    ]
 
 
 class Module(TenantScoped, Timestamps, db.Model):
@@ -102,6 +128,7 @@ class Module(TenantScoped, Timestamps, db.Model):
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("validity_months IS NULL OR validity_months >= 1", name="validity_months_positive"),
         sa.Index(None, "tenant_id", "status"),
+        *_search_indexes("module", "(title::text || ' '::text) || description"),
     )
 
     def __str__(self) -> str:
@@ -143,10 +170,28 @@ class Section(TenantScoped, Timestamps, db.Model):
         sa.UniqueConstraint("tenant_id", "id"),
         sa.UniqueConstraint("tenant_id", "module_id", "id"),
         same_tenant_fk(["tenant_id", "module_id"], "module"),
+        *_search_indexes("section", "search_text"),
     )
 
     def __str__(self) -> str:
         return self.title
+
+
+def _tsvector(config: str, text: sa.ColumnElement[str]) -> sa.ColumnElement[Any]:
+    if config not in TEXT_SEARCH_CONFIGS:
+        raise ValueError(f"unknown text search configuration {config!r}")
+    # The configuration as literal SQL, not a bound parameter, as in the index.
+    return sa.func.to_tsvector(sa.text(f"'{config}'::regconfig"), text)
+
+
+def module_search_vector(config: str) -> sa.ColumnElement[Any]:
+    """A module's title and description as a ``tsvector``: what ``ix_module_search_<config>`` holds."""
+    return _tsvector(config, Module.title + sa.text("' '") + Module.description)
+
+
+def section_search_vector(config: str) -> sa.ColumnElement[Any]:
+    """A section's plain text as a ``tsvector``: what ``ix_section_search_<config>`` holds."""
+    return _tsvector(config, Section.search_text)
 
 
 class ModuleCategory(TenantScoped, Timestamps, db.Model):

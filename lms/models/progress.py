@@ -154,6 +154,7 @@ class QuizAttempt(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "user_id", "quiz_id"),
         sa.Index(None, "user_id", "tenant_id", "passed"),
         sa.Index(None, "tenant_id", "quiz_id"),
+        sa.Index(None, "tenant_id", "started_at"),  # the admin list's default sort (issue 12)
     )
 
 
@@ -208,6 +209,7 @@ class Certificate(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "user_id", "module_id"),
         sa.Index(None, "tenant_id", "module_id"),
         sa.Index(None, "tenant_id", "expires_at"),
+        sa.Index(None, "tenant_id", "issued_at"),  # the admin list's default sort (issue 12)
     )
 
     def __str__(self) -> str:

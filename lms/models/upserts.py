@@ -50,6 +50,17 @@ def insert_or_update(model: type, values: dict[str, Any], conflict: list[str], u
     db.session.execute(statement)
 
 
+def insert_or_add(model: type, values: dict[str, Any], conflict: list[str], add: list[str]) -> None:
+    """Insert one row, or add its ``add`` values to those of the existing one: a counter moved in one
+    statement, which the database serialises on the row (``col = col + excluded.col``)."""
+    statement = _insert(model).values(**values)
+    columns = model.__table__.c
+    statement = statement.on_conflict_do_update(
+        index_elements=conflict, set_={column: columns[column] + statement.excluded[column] for column in add}
+    )
+    db.session.execute(statement)
+
+
 def insert_select_or_ignore(model: type, columns: list[str], select: Any, conflict: list[str]) -> None:
     """INSERT … SELECT, skipping rows whose ``conflict`` columns exist (e.g. rows a rebuild adds)."""
     # ``WHERE true`` keeps SQLite from reading ON CONFLICT as the ON of a join.

@@ -100,14 +100,23 @@ class TenantAccess:
 
 def tenants_open_to(user: User) -> list[TenantAccess]:
     """The active tenants where the user has an active membership, by name."""
+    return user_and_tenants(user.id)[1]
+
+
+def user_and_tenants(user_id: int) -> tuple[User | None, list[TenantAccess]]:
+    """The user with the tenants open to them, in one query: every signed-in request needs both
+    (the session check and the switcher), and a round trip costs more than the query."""
     with unscoped("memberships of the signed-in user"):
         rows = db.session.execute(
-            sa.select(Tenant, Membership.role)
-            .join(Membership, Membership.tenant_id == Tenant.id)
-            .where(Membership.user_id == user.id, Membership.is_active, Tenant.is_active)
+            sa.select(User, Tenant, Membership.role)
+            .outerjoin(Membership, sa.and_(Membership.user_id == User.id, Membership.is_active))
+            .outerjoin(Tenant, sa.and_(Tenant.id == Membership.tenant_id, Tenant.is_active))
+            .where(User.id == user_id)
             .order_by(Tenant.name)
         ).all()
-    return [TenantAccess(tenant, role) for tenant, role in rows]
+    if not rows:
+        return None, []
+    return rows[0][0], [TenantAccess(tenant, role) for _, tenant, role in rows if tenant is not None]
 
 
 def access_to_tenant(user: User, tenant_id: int) -> TenantAccess | None:

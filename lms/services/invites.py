@@ -162,7 +162,7 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
-@job("email")
+@job("urgent")
 def send_password_reset(email: str, locale: str, ip_address: str | None) -> None:
     """``request_password_reset`` away from the request, in the requester's language.
 

@@ -5,7 +5,12 @@ once per tenant: the NotificationDedup unique constraint decides, so a reminder 
 runs twice, or is retried, sends nothing new. The email copy follows the recipient's
 EmailPreference: its family toggle (e.g. ``deadline_reminders``) and its frequency —
 IMMEDIATE mails now (after the commit), DAILY/WEEKLY leave it for the digest job, OFF
-never mails.
+never mails. One notification's copy goes on the ``urgent`` queue (a certificate, a quiz
+result: someone may be waiting for it); a batch's copies (``notify_many``: the sweeps) go
+on ``bulk``, one job per ``BATCH_SIZE`` recipients, sent over one SMTP connection
+(DESIGN.md: jobs; issue 12, item 4). Either job sets ``emailed_at`` on what it sent and
+skips what has it, so a retried job sends nothing twice, and each copy's Message-ID is
+derived from the notification, so even a repeat after a killed worker is the same message.
 
 Text and links are settled here for every sender (issue 11, item 6): title and message are
 rendered in the recipient tenant's language (``i18n.tenant_locale``), whoever or whatever
@@ -24,7 +29,7 @@ from flask_babel.speaklater import LazyString
 from lms.extensions import db
 from lms.i18n import tenant_locale
 from lms.jobs import enqueue, job
-from lms.jobs.mail import send_mail
+from lms.jobs.mail import BATCH_SIZE, Mail, render_mail, send_batch, stable_message_id
 from lms.models import EmailPreference, Notification, NotificationDedup, Tenant, User
 from lms.models.enums import EmailFrequency, NotificationType
 from lms.models.types import utcnow
@@ -180,7 +185,7 @@ def notify_many(batch: Sequence[OutgoingNotification]) -> int:
     this call claimed become notifications: a job run twice, or two runs at once, send
     each keyed notification once (the unique constraint decides, not a lookup). Email
     copies follow each recipient's EmailPreference, read for the tenant in one query.
-    The caller commits; the IMMEDIATE emails go out after the commit.
+    The caller commits; the IMMEDIATE emails go out after the commit, in batch jobs.
     """
     tenant_id = current_tenant_id()
     now = utcnow()
@@ -227,9 +232,13 @@ def notify_many(batch: Sequence[OutgoingNotification]) -> int:
         ],
     ).all()
     preferences = _preferences_of({user_id for _, user_id, _ in rows})
-    for notification_id, user_id, type_ in rows:
-        if frequency_for(preferences.get(user_id), type_) is EmailFrequency.IMMEDIATE:
-            enqueue(email_notification, tenant_id, notification_id)
+    immediate = [
+        notification_id
+        for notification_id, user_id, type_ in rows
+        if frequency_for(preferences.get(user_id), type_) is EmailFrequency.IMMEDIATE
+    ]
+    for start in range(0, len(immediate), BATCH_SIZE):
+        enqueue(email_notifications, tenant_id, immediate[start : start + BATCH_SIZE])
     return len(rows)
 
 
@@ -246,28 +255,57 @@ def _preferences_of(user_ids: Iterable[int]) -> dict[int, EmailPreference]:
     return {p.user_id: p for p in db.session.scalars(query) if p.user_id in ids}
 
 
-@job("email")
+@job("urgent")
 def email_notification(tenant_id: int, notification_id: int, attachment: dict[str, str] | None = None) -> None:
-    """Send the email copy of one notification, once: ``emailed_at`` is claimed by a guarded update."""
+    """The email copy of one notification (``notify``), with its attachment if it has one."""
+    _send_copies(tenant_id, [notification_id], [attachment] if attachment else [])
+
+
+@job("bulk")
+def email_notifications(tenant_id: int, notification_ids: list[int]) -> None:
+    """The email copies of a batch of notifications (``notify_many``): one job, one SMTP connection."""
+    _send_copies(tenant_id, notification_ids)
+
+
+def _send_copies(tenant_id: int, notification_ids: list[int], attachments: Sequence[dict[str, str]] = ()) -> None:
+    """Send the copies that no email has carried yet and set their ``emailed_at``; three queries however many."""
     with tenant_context(tenant_id):
-        claimed = db.session.execute(
-            sa.update(Notification)
-            .where(Notification.id == notification_id, Notification.emailed_at.is_(None))
-            .values(emailed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
+        rows = db.session.execute(
+            sa.select(Notification.id, Notification.title, Notification.message, Notification.link, User.email)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.id.in_(notification_ids), Notification.emailed_at.is_(None))
+            .order_by(Notification.id)
+        ).all()
+        if not rows:
             return
-        notification = db.session.get(Notification, notification_id)
-        user = db.session.get(User, notification.user_id)
+        copies: dict[str, int] = {}
+        mails: list[Mail] = []
         with tenant_locale(tenant_id):
-            send_mail(
-                user.email,
-                notification.title,
-                "notification",
-                notification=notification,
-                attachments=[attachment] if attachment else None,
+            for row in rows:
+                message_id = stable_message_id("notification", tenant_id, row.id)
+                copies[message_id] = row.id
+                mails.append(
+                    render_mail(
+                        row.email,
+                        row.title,
+                        "notification",
+                        message_id=message_id,
+                        attachments=attachments,
+                        notification=row,
+                    )
+                )
+
+        def record(sent: list[Mail]) -> None:
+            db.session.execute(
+                sa.update(Notification)
+                .where(
+                    Notification.id.in_([copies[mail.message_id] for mail in sent]), Notification.emailed_at.is_(None)
+                )
+                .values(emailed_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
+
+        send_batch(mails, record)
 
 
 def unread_count(user_id: int) -> int:

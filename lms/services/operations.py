@@ -21,7 +21,7 @@ from rq.registry import BaseRegistry
 from rq.results import Result
 
 from lms.errors import LmsError
-from lms.jobs import QUEUES, enqueue, get_queue, job_path, redis_connection
+from lms.jobs import SERVED, enqueue, get_queue, job_path, redis_connection
 from lms.models.enums import AuditAction
 from lms.services.audit import audit
 from lms.services.schedule import PERIODIC_JOBS, enqueue_for_tenant, periodic_job_id
@@ -120,7 +120,7 @@ def overview(tenant_id: int | None, all_tenants: bool) -> Overview:
     if jobs_run_inline():
         return Overview(inline=True, queues=[], scheduled=[], started=[], failed=[])
     result = Overview(inline=False, queues=[], scheduled=[], started=[], failed=[])
-    for name in QUEUES:
+    for name in SERVED:
         queue = get_queue(name)
         registries = {
             "scheduled": queue.scheduled_job_registry,

@@ -1,21 +1,23 @@
 """Where learners stand: one learner's XP, rank and ledger (the XP page), and everyone's (the leaderboard).
 
 Read-only views of the ledger that ``services/xp.py`` writes (DESIGN.md: XP and ranks).
-Each is a fixed number of queries whatever the tenant's size: the leaderboard ranks with
-window functions in the database and brings back only the rows it shows.
+Each is a fixed number of queries whatever the tenant's size: the leaderboard reads its
+top rows and counts the user's position through indexes, and brings back only the rows
+it shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from lms.extensions import db
-from lms.models import Group, Membership, Tenant, User, UserGroup, UserXpBalance, XpTransaction
+from lms.models import Group, Membership, Tenant, User, UserGroup, UserXpBalance, XpMonth, XpTransaction
 from lms.models.enums import ReputationRank
+from lms.models.gamification import month_of
 from lms.models.types import utcnow
 from lms.services import paging
 from lms.services.paging import Page
@@ -97,45 +99,54 @@ def leaderboard(
 ) -> Board:
     """The tenant's top ``limit`` by lifetime XP (or XP earned this month), and the user's own row.
 
-    One query whatever the tenant size: the scores are ranked with window functions and
-    only the top rows plus the user's own come back. Ties share a position (RANK()).
+    One query at index speed whatever the tenant size (issue 12, item 2): the top rows are
+    read in order from (tenant, lifetime_xp), or from this month's XpMonth rows through
+    (tenant, month, earned); the user's position is one more than the number of learners
+    with more XP, a counted range of the same index, not a ranking of everyone. Ties share
+    a position (as RANK() would) and are listed by user id.
     """
+    month = None
     if period == "month":
-        tenant = db.session.get(Tenant, current_tenant_id())
-        since = month_start(tenant.timezone or "UTC", utcnow())
-        scores = (
-            sa.select(XpTransaction.user_id.label("user_id"), sa.func.sum(XpTransaction.amount).label("xp"))
-            .where(XpTransaction.amount > 0, XpTransaction.created_at >= since)
-            .group_by(XpTransaction.user_id)
-        )
-    else:
-        scores = sa.select(UserXpBalance.user_id.label("user_id"), UserXpBalance.lifetime_xp.label("xp")).where(
-            UserXpBalance.lifetime_xp > 0
-        )
-    scores = scores.join(Membership, Membership.user_id == scores.selected_columns.user_id).where(Membership.is_active)
-    if group_id is not None:
-        scores = scores.join(
-            UserGroup,
-            sa.and_(UserGroup.user_id == scores.selected_columns.user_id, UserGroup.group_id == group_id),
-        )
-    scored = scores.subquery("scores")
-    order = (scored.c.xp.desc(),)
+        month = month_of(utcnow(), db.session.get(Tenant, current_tenant_id()).timezone)
+    top = _scores(month, group_id)
+    top = sa.select(top).order_by(top.c.xp.desc(), top.c.user_id).limit(limit).subquery("top")
     ranked = sa.select(
-        scored.c.user_id,
-        scored.c.xp,
-        sa.func.rank().over(order_by=order).label("position"),
-        sa.func.row_number().over(order_by=(*order, scored.c.user_id)).label("row_number"),
-    ).subquery("ranked")
+        top.c.user_id,
+        top.c.xp,
+        sa.func.rank().over(order_by=top.c.xp.desc()).label("position"),
+        sa.func.row_number().over(order_by=(top.c.xp.desc(), top.c.user_id)).label("row_number"),
+    )
+    mine, better = _scores(month, group_id), _scores(month, group_id)
+    ahead = sa.select(sa.func.count()).select_from(better).where(better.c.xp > mine.c.xp).scalar_subquery()
+    my_row = sa.select(mine.c.user_id, mine.c.xp, ahead + 1, sa.literal(limit + 1)).where(mine.c.user_id == user_id)
+    board = sa.union_all(ranked, my_row).subquery("board")
     rows = db.session.execute(
-        sa.select(ranked.c.position, ranked.c.user_id, User.name, User.email, ranked.c.xp, UserXpBalance.lifetime_xp)
-        .join(User, User.id == ranked.c.user_id)
-        .outerjoin(UserXpBalance, UserXpBalance.user_id == ranked.c.user_id)
-        .where(sa.or_(ranked.c.row_number <= limit, ranked.c.user_id == user_id))
-        .order_by(ranked.c.row_number)
+        sa.select(board, User.name, User.email, UserXpBalance.lifetime_xp)
+        .join(User, User.id == board.c.user_id)
+        .outerjoin(UserXpBalance, UserXpBalance.user_id == board.c.user_id)
+        .order_by(board.c.row_number)
     ).all()
-    board = [
+    entries = [
         BoardRow(row.position, row.user_id, row.name or row.email, row.xp, rank_for(row.lifetime_xp or 0))
         for row in rows
     ]
-    # Ordered by row number: the first ``limit`` rows are the top, the user's own may follow.
-    return Board(board[:limit], next((row for row in board if row.user_id == user_id), None))
+    # The top rows are numbered 1..limit; the user's own, numbered limit + 1, comes last if they have XP.
+    me = entries.pop() if rows and rows[-1].row_number > limit else None
+    return Board(entries, me)
+
+
+def _scores(month: date | None, group_id: int | None) -> sa.Subquery:
+    """(user_id, xp) of the board's learners: active members with XP, in the group if one is chosen.
+
+    A plain subquery (no grouping), so the database reads it straight from the index of
+    its ``xp``: lifetime XP, or the month's XpMonth rows when ``month`` is given.
+    """
+    if month is None:
+        scores = sa.select(UserXpBalance.user_id, UserXpBalance.lifetime_xp.label("xp"))
+    else:
+        scores = sa.select(XpMonth.user_id, XpMonth.earned.label("xp")).where(XpMonth.month == month)
+    owner, xp = scores.selected_columns
+    scores = scores.join(Membership, sa.and_(Membership.user_id == owner, Membership.is_active)).where(xp > 0)
+    if group_id is not None:
+        scores = scores.join(UserGroup, sa.and_(UserGroup.user_id == owner, UserGroup.group_id == group_id))
+    return scores.subquery()

@@ -14,6 +14,7 @@ from lms.extensions import db
 from lms.jobs import enqueue
 from lms.models import Tenant
 from lms.models.enums import AuditAction, TenantPlan, TenantTheme
+from lms.services import xp_rebuild
 from lms.services.audit import audit
 from lms.services.plans import check_plan_change
 from lms.tenancy import tenant_context, unscoped
@@ -36,6 +37,8 @@ def update_settings(
     """Apply the settings form and audit TENANT_UPDATED with what changed; returns the changes.
 
     A plan downgrade below the company's usage raises PlanLimitReached and changes nothing.
+    A new time zone moves the month boundaries of the monthly XP summary, which is rebuilt
+    from the ledger in the same transaction (``xp_rebuild``), so the monthly board stays right.
     """
     check_plan_change(tenant, plan)
     wanted = {"name": name.strip(), "locale": locale, "theme": theme, "plan": plan, "timezone": timezone}
@@ -45,6 +48,8 @@ def update_settings(
     for key, value in changes.items():
         setattr(tenant, key, value)
     db.session.flush()
+    if "timezone" in changes:
+        xp_rebuild.rebuild(tenant.id)
     audit(AuditAction.TENANT_UPDATED, tenant, changes=changes)
     return changes
 

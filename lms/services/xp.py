@@ -7,7 +7,9 @@ the ledger and the balance change together, in the caller's transaction:
   the database decides, not a lookup (issue 7, item 1);
 - only when it was inserted, one guarded UPDATE moves UserXpBalance: ``total_xp`` by
   the amount (never below zero), ``lifetime_xp`` by its positive part, and ``rank``
-  recomputed from the new lifetime XP in the same statement (``services/ranks.py``).
+  recomputed from the new lifetime XP in the same statement (``services/ranks.py``);
+- and one upsert adds the positive part to the month's XpMonth row, which the monthly
+  leaderboard reads instead of the month's ledger (issue 12, item 2).
 Spending is the rewards store's (RewardRedemption.xp_spent, taken from ``total_xp`` with
 its own guarded update); ``services/xp_rebuild.py`` recomputes balances from both and
 proves the invariants; ``services/standings.py`` reads them for the learner's pages.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,10 +28,11 @@ from flask_babel import lazy_gettext as _l
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import LABELS
-from lms.models import Certificate, ChatMessage, Membership, Module, Tenant, UserXpBalance, XpTransaction
+from lms.models import Certificate, ChatMessage, Membership, Module, Tenant, UserXpBalance, XpMonth, XpTransaction
 from lms.models.enums import AuditAction, Difficulty, NotificationType, XpSourceType
+from lms.models.gamification import month_of
 from lms.models.types import utcnow
-from lms.models.upserts import insert_or_ignore
+from lms.models.upserts import insert_or_add, insert_or_ignore
 from lms.permissions import can_submit
 from lms.services.audit import audit
 from lms.services.links import path_for
@@ -157,6 +161,8 @@ def award(
         ).first()
         if row is None:
             raise NotEnoughXP(_l("This would take the XP balance below zero."))
+        if gained:
+            _add_to_month(user_id, gained, now)
     _notify_award(user_id, amount, reason)
     before, after = rank_for(row.lifetime_xp - gained), rank_for(row.lifetime_xp)
     if after is not before:
@@ -169,6 +175,17 @@ def award(
             dedup_key=f"xp-rank:{user_id}:{after.name}",
         )
     return True
+
+
+def _add_to_month(user_id: int, gained: int, now: datetime) -> None:
+    """The monthly leaderboard's summary moves with the ledger row, after the balance (one lock order)."""
+    tenant = db.session.get(Tenant, current_tenant_id())
+    insert_or_add(
+        XpMonth,
+        {"tenant_id": tenant.id, "user_id": user_id, "month": month_of(now, tenant.timezone), "earned": gained},
+        conflict=["tenant_id", "user_id", "month"],
+        add=["earned"],
+    )
 
 
 def _notify_award(user_id: int, amount: int, reason: str | None) -> None:

@@ -2,7 +2,7 @@
 
 A learner controls their own name; HR opens the XP export in Excel or LibreOffice, where
 a cell starting with ``=`` (or ``+ - @``, a tab, a CR) is a formula. Every export goes
-through ``TenantModelView.get_export_value``, which quotes such text and leaves numbers
+through ``lists.ListAtScale.get_export_value``, which quotes such text and leaves numbers
 as numbers.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lms.admin_views.base import spreadsheet_safe
+from lms.admin_views.lists import spreadsheet_safe
 from lms.extensions import db
 from lms.models import User
 from lms.models.enums import XpSourceType

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lms.admin_views.base import TenantModelView
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -231,6 +232,32 @@ def test_a_scoped_export_exports_only_the_groups_rows(app: Flask, acme: Acme, as
     assert export.status_code == 200
     assert "CODE-ana" in export.text
     assert "CODE-tim" not in export.text
+
+
+def test_a_streamed_export_stays_within_the_grant_chunk_after_chunk(
+    app: Flask, acme: Acme, as_person: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read a row at a time (issue 12), the export is still the group's rows, every one of them."""
+    with app.app_context():
+        tenant = db.session.get(Tenant, acme.tenant_id)
+        for n in range(3):
+            module = make_module(tenant, f"Extra {n}")
+            with tenant_context(acme.tenant_id):
+                for key in ("ana", "tim"):
+                    code = f"EXTRA-{key}-{n}"
+                    db.session.add(
+                        Certificate(user_id=acme.ids[key], module_id=module.id, unique_code=code, completed_at=utcnow())
+                    )
+        db.session.commit()
+    monkeypatch.setattr(TenantModelView, "export_chunk", 1)
+    acme.grant(app, "eva", Permission.VIEW_ALL_PROGRESS)
+    acme.grant(app, "eva", Permission.EXPORT_REPORTS)
+
+    export = as_person("eva").get("/admin/certificates/export/csv/")
+
+    assert export.status_code == 200
+    codes = set(re.findall(r"(?:CODE|EXTRA)-[a-z]+(?:-\d)?", export.text))
+    assert codes == {"CODE-ana", "EXTRA-ana-0", "EXTRA-ana-1", "EXTRA-ana-2"}
 
 
 def test_a_group_scoped_group_manager_picks_only_their_groups(app: Flask, acme: Acme, as_person: Person) -> None:

@@ -70,7 +70,7 @@ def test_a_repeated_delivery_carries_the_same_message_id(app_ctx: Flask, smtp, r
     with app_ctx.test_request_context():
         send_mail("ana@acme.test", "Hello Ana", "test_message")
         db.session.commit()
-    (job,) = Queue("email", connection=redis).jobs
+    (job,) = Queue("urgent", connection=redis).jobs
 
     job.perform()
     job.perform()  # the retry of a delivery whose worker died after sending

@@ -1,17 +1,24 @@
-"""Do the dashboard, catalog and reader cost the same few queries for a small and a 10x larger tenant?"""
+"""Does every learner page cost the same few queries for a small and a 10x larger tenant?"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from lms.extensions import db
-from lms.models import Attachment, SectionCompletion, UserModuleLastAccess, UserPinnedModule
+from lms.models import (
+    Attachment,
+    Certificate,
+    Reward,
+    SectionCompletion,
+    UserModuleLastAccess,
+    UserPinnedModule,
+)
 from lms.models.enums import TenantRole
 from lms.models.types import utcnow
+from lms.services import xp
+from lms.services.certificates import new_code
 from lms.tenancy import tenant_context
 from tests.factories import assign, make_group, make_module, make_tenant, make_user
 
@@ -19,7 +26,8 @@ BUDGET = 12
 
 
 def _build(scale: int) -> tuple[str, int, int]:
-    """A tenant with 3*scale modules of 3*scale sections, all assigned, half completed."""
+    """A tenant with 3*scale modules of 3*scale sections, all assigned, half completed; as many
+    rewards, XP adjustments (each with its notification) and certificates."""
     tenant = make_tenant(f"scale{scale}")
     make_tenant(f"other{scale}")
     learner = make_user(f"learner@scale{scale}.test", (tenant, TenantRole.EMPLOYEE))
@@ -39,6 +47,11 @@ def _build(scale: int) -> tuple[str, int, int]:
                 )
             db.session.add(UserModuleLastAccess(user_id=learner.id, module_id=module.id, accessed_at=now))
             db.session.add(UserPinnedModule(user_id=learner.id, module_id=module.id))
+            db.session.add(Reward(title=f"Reward for {module.title}", cost_xp=100))
+            db.session.add(
+                Certificate(user_id=learner.id, module_id=module.id, unique_code=new_code(), completed_at=now)
+            )
+            xp.adjust(learner.id, 50, f"Bonus for {module.title}", None)
     result = learner.get_id(), tenant.id, modules[0].id
     db.session.commit()
     return result
@@ -51,12 +64,22 @@ def _count(app: Flask, client: FlaskClient, url: str, statements: list[str]) -> 
     return len(statements)
 
 
-@pytest.mark.parametrize(
-    "page",
-    [lambda module_id: "/", lambda module_id: "/modules", lambda module_id: f"/modules/{module_id}"],
-    ids=["dashboard", "catalog", "reader"],
-)
-def test_page_query_count_is_fixed_and_small(app: Flask, count_queries: list[str], page: Callable[[int], str]) -> None:
+PAGES = {
+    "dashboard": "/",
+    "catalog": "/modules",
+    "search": "/modules?q=Module",
+    "reader": "/modules/{module_id}",
+    "leaderboard": "/leaderboard",
+    "leaderboard-month": "/leaderboard?period=month",
+    "xp": "/xp",
+    "rewards": "/rewards",
+    "notifications": "/notifications",
+    "certificates": "/certificates",
+}
+
+
+@pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
+def test_page_query_count_is_fixed_and_small(app: Flask, count_queries: list[str], page: str) -> None:
     counts = []
     for scale in (1, 10):
         with app.app_context():
@@ -65,7 +88,7 @@ def test_page_query_count_is_fixed_and_small(app: Flask, count_queries: list[str
         with client.session_transaction() as session:
             session["_user_id"] = login_id
             session["tenant_id"] = tenant_id
-        counts.append(_count(app, client, page(module_id), count_queries))
+        counts.append(_count(app, client, page.format(module_id=module_id), count_queries))
     assert counts[0] == counts[1], "queries grow with the data: {}\n{}".format(
         counts, "\n".join(q.split("\n")[0][:160] for q in count_queries)
     )

@@ -7,12 +7,15 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from redis import Redis
+from rq import Queue
 
 from lms.extensions import db
-from lms.jobs import run_job
+from lms.jobs import job_path, run_job
 from lms.models import EmailPreference, Membership, Notification, User
 from lms.models.enums import EmailFrequency, NotificationType, TenantRole
-from lms.services.digests import send_digests
+from lms.services import digests
+from lms.services.digests import digest_batch, send_digests
 from lms.services.notifications import mark_read, notify
 from lms.tenancy import tenant_context
 from tests.factories import TwoTenants, make_user, two_tenants
@@ -147,3 +150,42 @@ def test_the_daily_job_sends_the_digests_of_every_company(world: TwoTenants, smt
     (to_bor,) = [m for m in smtp.messages if m["To"] == "bor@globex.test"]
     assert "Viličar" in plain_text(to_bor)
     assert "Forklift" not in plain_text(to_bor)
+
+
+def test_many_digests_go_out_in_batch_jobs_each_once(
+    world: TwoTenants, smtp: Inbox, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digests, "BATCH_SIZE", 3)
+    readers = [_learner(world, f"reader{n}", EmailFrequency.DAILY) for n in range(7)]
+    with tenant_context(world.acme.id):
+        for user in readers:
+            notify(user.id, REMINDER, f"Reminder for {user.email}")
+    db.session.commit()
+
+    assert _digest(world, EmailFrequency.DAILY) == 7
+    jobs = Queue("bulk", connection=redis).jobs
+    assert len(jobs) == 3, "ceil(7 / 3) jobs, not one per reader"
+    for job in jobs + jobs:  # each batch delivered twice, as RQ may
+        job.perform()
+
+    assert sorted(m["To"] for m in smtp.messages) == sorted(user.email for user in readers)
+
+
+def test_a_digest_batch_costs_the_same_statements_for_ten_times_the_readers(
+    app_ctx: Flask, world: TwoTenants, count_queries: list[str]
+) -> None:
+    counts = []
+    for size in (5, 50):
+        readers = [_learner(world, f"s{size}-{n}", EmailFrequency.WEEKLY) for n in range(size)]
+        with tenant_context(world.acme.id):
+            for user in readers:
+                notify(user.id, REMINDER, "Forklift is due")
+                notify(user.id, REMINDER, "Ladders are due")
+        user_ids = [user.id for user in readers]
+        db.session.commit()
+        count_queries.clear()
+        run_job(job_path(digest_batch), (world.acme.id, "WEEKLY", user_ids), {}, app=app_ctx)
+        counts.append(len(count_queries))
+        assert _digest(world, EmailFrequency.WEEKLY) == 0, "everyone had theirs"
+
+    assert counts[0] == counts[1], counts

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import ModuleCategory, SectionCompletion, Tag
+from lms.models import Module, ModuleCategory, Section, SectionCompletion, Tag
 from lms.models.enums import Difficulty, ModuleStatus
-from lms.services.module_search import PAGE_SIZE, Filters, search_modules
+from lms.services.content import set_section_content
+from lms.services.module_search import PAGE_SIZE, Filters, SearchResults, search_modules
 from lms.tenancy import tenant_context
+from tests.conftest import need_service
 from tests.factories import TwoTenants, make_module, two_tenants
 
 
@@ -74,3 +77,108 @@ def test_a_page_past_the_end_shows_the_last_page(world: TwoTenants) -> None:
         results = search_modules(world.ana.id, Filters(page=9), "en")
     assert (results.total, results.pages, results.page) == (PAGE_SIZE + 1, 2, 2)
     assert [entry.module.title for entry in results.entries] == [f"Module {PAGE_SIZE:02d}"]
+
+
+def test_the_second_page_shows_the_modules_after_the_first_with_the_total(world: TwoTenants) -> None:
+    for n in range(PAGE_SIZE + 6):
+        make_module(world.acme, f"Module {n:02d}", sections=1)
+    make_module(world.globex, "Module 99", sections=1)
+    with tenant_context(world.acme.id):
+        results = search_modules(world.ana.id, Filters(page=2), "en")
+    assert (results.total, results.pages, results.page) == (PAGE_SIZE + 6, 2, 2)
+    assert [entry.module.title for entry in results.entries] == [
+        f"Module {n:02d}" for n in range(PAGE_SIZE, PAGE_SIZE + 6)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "links"),
+    [
+        (1, 1, [1]),
+        (2, 3, [1, 2, 3]),
+        (10, 84, [1, None, 8, 9, 10, 11, 12, None, 84]),
+        (84, 84, [1, None, 82, 83, 84]),
+    ],
+)
+def test_a_big_catalog_links_a_few_pages_around_the_current_one(page: int, pages: int, links: list[int | None]) -> None:
+    assert SearchResults([], 0, page, pages, [], []).page_links == links
+
+
+def test_status_and_search_filter_before_paging(world: TwoTenants) -> None:
+    """The filters narrow the whole list, so the first page is full of matches, not a filtered slice."""
+    modules = [make_module(world.acme, f"Module {n:02d}", sections=1) for n in range(PAGE_SIZE + 6)]
+    with tenant_context(world.acme.id):
+        for module in modules[-3:]:
+            section = module.sections[0]
+            db.session.add(SectionCompletion(user_id=world.ana.id, module_id=module.id, section_id=section.id))
+        db.session.flush()
+        started = search_modules(world.ana.id, Filters(status="in_progress"), "en")
+        searched = search_modules(world.ana.id, Filters(query="module 29"), "en")
+    assert started.total == 3
+    assert [entry.module.title for entry in started.entries] == ["Module 27", "Module 28", "Module 29"]
+    assert [entry.progress.percent for entry in started.entries] == [100, 100, 100]
+    assert [entry.module.title for entry in searched.entries] == ["Module 29"]
+
+
+def _with_body(world: TwoTenants, title: str, html: str, *, tenant: str = "acme") -> Module:
+    module = make_module(getattr(world, tenant), title, sections=1)
+    with tenant_context(module.tenant_id):
+        set_section_content(module.sections[0], html)
+        db.session.flush()
+    return module
+
+
+def test_a_word_in_a_section_body_finds_its_module_and_only_in_the_tenant(world: TwoTenants) -> None:
+    _with_body(world, "Working at height", "<p>Always clip the <strong>harness</strong> to an anchor.</p>")
+    make_module(world.acme, "Fire drill")
+    _with_body(world, "Visoka dela", "<p>Harness in vrv.</p>", tenant="globex")
+    assert _titles(world, query="harness") == ["Working at height"]
+    assert _titles(world, query="HARNESS") == ["Working at height"]
+    assert _titles(world, query="strong") == []  # markup is not text
+
+
+def test_odd_characters_in_a_search_find_nothing_rather_than_fail(world: TwoTenants) -> None:
+    make_module(world.acme, "Forklift safety")
+    for query in ("'", '"', "&", "|", "!", ":*", "a & b | !c", "(", "\\", "%", "_", "forklift:*", "x" * 5000):
+        assert _titles(world, query=query) in ([], ["Forklift safety"]), query
+    assert _titles(world, query="%") == []
+
+
+def test_the_postgresql_search_reads_the_gin_index(world: TwoTenants) -> None:
+    """On a tenant with many sections, EXPLAIN of the catalog's own statement names the section index."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        need_service("full-text indexes are PostgreSQL's (TEST_DATABASE_URL)")
+    filler = make_module(world.acme, "Filler", sections=1)
+    with tenant_context(world.acme.id):
+        db.session.execute(
+            sa.insert(Section),
+            [
+                {
+                    "tenant_id": world.acme.id,
+                    "module_id": filler.id,
+                    "title": f"Part {n}",
+                    "search_text": f"Filler text {n}.",
+                }
+                for n in range(2000)
+            ],
+        )
+    _with_body(world, "Working at height", "<p>Always clip the harness to an anchor.</p>")
+    db.session.execute(sa.text("ANALYZE section"))
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "to_tsvector" in statement:
+            statements.append((statement, parameters))
+
+    engine = db.session.get_bind().engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with tenant_context(world.acme.id):
+            assert [
+                entry.module.title for entry in search_modules(world.ana.id, Filters(query="harness"), "en").entries
+            ] == ["Working at height"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    statement, parameters = statements[0]
+    plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "ix_section_search_english" in plan, plan

@@ -25,9 +25,12 @@ from lms.models import (
     Tenant,
 )
 from lms.models.enums import EmailFrequency, ModuleStatus, NotificationType, TenantRole
+from lms.models.jobs import JobOutbox
 from lms.models.types import utcnow
+from lms.services import notifications
 from lms.services.completion import record_progress
-from lms.services.reminders import send_deadline_reminders
+from lms.services.deadlines import assignments
+from lms.services.reminders import due_reminders, send_deadline_reminders
 from lms.tenancy import tenant_context
 from tests.factories import TwoTenants, assign, make_group, make_module, make_user, two_tenants
 from tests.smtp import Inbox, smtp_for
@@ -214,14 +217,58 @@ def _tenant_of(size: int) -> Tenant:
     return tenant
 
 
-def test_the_query_count_does_not_grow_with_the_number_of_learners(app_ctx: Flask, count_queries: list[str]) -> None:
-    counts, sent = [], []
+def test_the_query_count_does_not_grow_with_the_number_of_learners(
+    app_ctx: Flask, count_queries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten times the learners: the same statements, and their mail in ten times the batch jobs."""
+    monkeypatch.setattr(notifications, "BATCH_SIZE", 50)
+    counts, sent, mail_jobs = [], [], []
     for size in (10, 100):
         tenant = _tenant_of(size)
         count_queries.clear()
         sent.append(_run(tenant, utcnow()))
         counts.append(len(count_queries))
+        with tenant_context(tenant.id):
+            mail_jobs.append(db.session.scalar(sa.select(sa.func.count(JobOutbox.id))))
+        db.session.commit()
 
     assert sent == [30, 300]
+    assert mail_jobs == [1, 6], "29 and 299 immediate copies (one learner chose weekly), 50 a job"
     assert counts[0] == counts[1], "\n".join(q.split("\n")[0][:120] for q in count_queries)
     assert counts[0] <= 8
+
+
+def test_a_second_run_the_same_day_finds_nothing_and_writes_nothing(app_ctx: Flask, count_queries: list[str]) -> None:
+    """The anti-join on the sent keys finds nothing: no reminder is built, no text, no insert."""
+    tenant = _tenant_of(100)
+    now = utcnow()
+    assert _run(tenant, now) == 300
+
+    count_queries.clear()
+    with tenant_context(tenant.id):
+        assert due_reminders(now + timedelta(hours=3)) == []
+    assert _run(tenant, now + timedelta(hours=3)) == 0
+    assert len(count_queries) == 2, "one query each time, nothing written"
+
+
+def test_the_sweep_dates_deadlines_as_the_learners_dashboard_does(floor: Floor) -> None:
+    """The sweep computes due dates in SQL; ``deadlines.assignments`` is the rule the dashboard shows.
+    Several groups with other join and assignment times and other deadlines: the earliest counts."""
+    acme, ana, now = floor.world.acme, floor.world.ana, floor.now
+    carl = make_user("carl@acme.test", (acme, TenantRole.EMPLOYEE))
+    early = make_group(acme, "Early", [ana, carl], joined=now - timedelta(days=3, hours=5))
+    late = make_group(acme, "Late", [carl], joined=now - timedelta(days=40, minutes=7))
+    assign(floor.week, early, 5, at=now - timedelta(days=20))
+    assign(floor.later, early, 2, at=now - timedelta(days=1, hours=2))
+    assign(floor.later, late, 45, at=now - timedelta(days=50))
+    assign(floor.day, late, None)
+
+    with tenant_context(acme.id):
+        swept = {(r.user_id, r.module_id): r.due_at for r in due_reminders(now)}
+        rule = {
+            (a.user_id, a.module_id): a.due_at
+            for a in assignments()
+            if a.due_at is not None and a.due_at <= now + timedelta(days=7)
+        }
+
+    assert swept == rule

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
+from lms.extensions import db
+from lms.models import Membership
 from lms.models.enums import ReputationRank, TenantRole, XpSourceType
 from lms.services import standings, xp
 from lms.tenancy import tenant_context
@@ -78,3 +81,39 @@ def test_the_month_starts_at_local_midnight_of_the_first() -> None:
     now = datetime(2025, 3, 31, 22, 30, tzinfo=UTC)  # already 1 April in Ljubljana
     assert standings.month_start("Europe/Ljubljana", now) == datetime(2025, 3, 31, 22, 0, tzinfo=UTC)
     assert standings.month_start("UTC", now) == datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def test_my_position_outside_the_top_counts_the_learners_ahead_and_shares_ties(world: TwoTenants) -> None:
+    """Issue 12, item 2: the position is counted, not ranked; a tie shares it, an inactive member is not counted."""
+    scores = {"a": 300, "b": 200, "c": 100, "gone": 250}
+    users = {key: make_user(f"{key}@acme.test", (world.acme, TenantRole.EMPLOYEE)) for key in scores}
+    with tenant_context(world.acme.id):
+        for key, amount in scores.items():
+            xp.award(users[key].id, MODULE, "1", amount)
+        xp.award(world.ana.id, MODULE, "1", 100)
+        db.session.execute(sa.update(Membership).where(Membership.user_id == users["gone"].id).values(is_active=False))
+        board = standings.leaderboard(world.ana.id, limit=2)
+        month = standings.leaderboard(world.ana.id, period="month", limit=2)
+    assert [(row.position, row.xp) for row in board.rows] == [(1, 300), (2, 200)]
+    assert (board.me.position, board.me.xp, board.me_outside) == (3, 100, True)
+    assert [(row.position, row.xp) for row in month.rows] == [(1, 300), (2, 200)]
+    assert (month.me.position, month.me.xp) == (3, 100)
+
+
+def test_the_monthly_board_counts_the_month_of_the_tenants_time_zone(
+    world: TwoTenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cene = make_user("cene@acme.test", (world.acme, TenantRole.EMPLOYEE))
+    world.acme.timezone = "Europe/Ljubljana"
+    clock = [datetime(2025, 3, 31, 21, 30, tzinfo=UTC)]  # still March in Ljubljana
+    monkeypatch.setattr(xp, "utcnow", lambda: clock[0])
+    monkeypatch.setattr(standings, "utcnow", lambda: clock[0])
+    with tenant_context(world.acme.id):
+        xp.award(world.ana.id, MODULE, "1", 500)
+        clock[0] = datetime(2025, 3, 31, 22, 30, tzinfo=UTC)  # 1 April, 00:30 in Ljubljana
+        xp.award(cene.id, MODULE, "1", 50)
+        april = standings.leaderboard(world.ana.id, period="month")
+        all_time = standings.leaderboard(world.ana.id)
+    assert [(row.user_id, row.xp) for row in april.rows] == [(cene.id, 50)]
+    assert april.me is None
+    assert [(row.user_id, row.xp) for row in all_time.rows] == [(world.ana.id, 500), (cene.id, 50)]

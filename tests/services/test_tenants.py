@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -10,9 +12,9 @@ from rq import Queue
 
 from lms.extensions import db
 from lms.jobs import job_path
-from lms.models import AuditLog, Tag, Tenant
-from lms.models.enums import AuditAction, TenantPlan, TenantRole, TenantTheme
-from lms.services import tenants
+from lms.models import AuditLog, Tag, Tenant, XpMonth, XpTransaction
+from lms.models.enums import AuditAction, TenantPlan, TenantRole, TenantTheme, XpSourceType
+from lms.services import tenants, xp, xp_rebuild
 from lms.services.plans import PlanLimitReached
 from lms.tenancy import tenant_context
 from tests.factories import TwoTenants, make_tenant, make_user, two_tenants
@@ -76,6 +78,21 @@ def test_a_downgrade_below_the_companys_usage_is_refused_and_changes_nothing(wor
     with tenant_context(world.globex.id):
         tenants.update_settings(world.globex, **_settings(world.globex, plan=TenantPlan.FREE))
     assert world.globex.plan is TenantPlan.FREE
+
+
+def test_a_new_time_zone_moves_earned_xp_to_the_month_it_now_falls_in(world: TwoTenants) -> None:
+    """Half past eleven on 31 March in London is already 1 April in Ljubljana: the monthly board follows."""
+    with tenant_context(world.acme.id):
+        tenants.update_settings(world.acme, **_settings(world.acme, timezone="Europe/London"))
+        xp.award(world.ana.id, XpSourceType.MANUAL, None, 40, "late-night work")
+        db.session.execute(sa.update(XpTransaction).values(created_at=datetime(2026, 3, 31, 22, 30, tzinfo=UTC)))
+        xp_rebuild.rebuild(world.acme.id)
+        assert db.session.scalars(sa.select(XpMonth.month)).all() == [date(2026, 3, 1)]
+
+        tenants.update_settings(world.acme, **_settings(world.acme, timezone="Europe/Ljubljana"))
+
+        assert db.session.scalars(sa.select(XpMonth.month)).all() == [date(2026, 4, 1)]
+        assert xp_rebuild.rebuild(world.acme.id, check=True) == []
 
 
 def test_every_offered_time_zone_is_a_real_one() -> None:

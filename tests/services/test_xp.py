@@ -6,13 +6,23 @@ import random
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import AuditLog, ChatMessage, Notification, Reward, RewardRedemption, UserXpBalance, XpTransaction
+from lms.models import (
+    AuditLog,
+    ChatMessage,
+    Notification,
+    Reward,
+    RewardRedemption,
+    UserXpBalance,
+    XpMonth,
+    XpTransaction,
+)
 from lms.models.enums import (
     AuditAction,
     ChatMessageType,
@@ -23,7 +33,8 @@ from lms.models.enums import (
     TenantRole,
     XpSourceType,
 )
-from lms.services import rewards, xp, xp_rebuild
+from lms.models.gamification import month_of
+from lms.services import rewards, standings, xp, xp_rebuild
 from lms.services.ranks import rank_for
 from lms.tenancy import tenant_context
 from tests.conftest import need_service
@@ -297,14 +308,19 @@ def test_a_thousand_random_operations_keep_the_ledger_invariants(world: TwoTenan
     assert xp_rebuild.rebuild(check=True) == []
 
 
-def test_concurrent_awards_of_one_source_create_one_transaction(app: Flask, committed: None) -> None:
-    """Twenty connections award the same module at once: one ledger row, one balance step (PostgreSQL)."""
+def _committed_acme_and_ana(app: Flask) -> tuple[int, int]:
+    """Two tenants really committed, so that parallel connections see them (PostgreSQL only)."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             need_service("concurrent writers need PostgreSQL (TEST_DATABASE_URL)")
         world = two_tenants()
         db.session.commit()
-        tenant_id, user_id = world.acme.id, world.ana.id
+        return world.acme.id, world.ana.id
+
+
+def test_concurrent_awards_of_one_source_create_one_transaction(app: Flask, committed: None) -> None:
+    """Twenty connections award the same module at once: one ledger row, one balance step (PostgreSQL)."""
+    tenant_id, user_id = _committed_acme_and_ana(app)
     barrier = threading.Barrier(20)
 
     def race() -> bool:
@@ -321,3 +337,96 @@ def test_concurrent_awards_of_one_source_create_one_transaction(app: Flask, comm
         assert db.session.scalar(sa.select(sa.func.count(XpTransaction.id))) == 1
         balance = _balance(user_id)
         assert (balance.total_xp, balance.lifetime_xp) == (150, 150)
+
+
+def _months_from_ledger(timezone: str) -> dict[tuple[int, date], int]:
+    """XP earned per (user, calendar month in ``timezone``), summed from the ledger in Python."""
+    earned: Counter[tuple[int, date]] = Counter()
+    for user_id, amount, created_at in db.session.execute(
+        sa.select(XpTransaction.user_id, XpTransaction.amount, XpTransaction.created_at).where(XpTransaction.amount > 0)
+    ):
+        earned[user_id, month_of(created_at, timezone)] += amount
+    return dict(earned)
+
+
+def _months_stored() -> dict[tuple[int, date], int]:
+    return {(row.user_id, row.month): row.earned for row in db.session.scalars(sa.select(XpMonth))}
+
+
+def test_random_awards_adjustments_and_spending_keep_the_monthly_summary_equal_to_the_ledger(
+    world: TwoTenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12, item 2: across the turn of a month in the tenant's time zone, awards (some
+    repeated), adjustments both ways, redemptions and their refunds leave the monthly board's
+    summary equal to the ledger summed per learner and local month, and the board shows it."""
+    world.acme.timezone = "Europe/Ljubljana"
+    hr = make_user("hana@acme.test", (world.acme, TenantRole.HR))
+    learners = [world.ana] + [make_user(f"l{n}@acme.test", (world.acme, TenantRole.EMPLOYEE)) for n in range(3)]
+    clock = [datetime(2025, 3, 31, 20, 0, tzinfo=UTC)]  # 22:00 in Ljubljana; April begins there at 22:00 UTC
+    monkeypatch.setattr(xp, "utcnow", lambda: clock[0])
+    monkeypatch.setattr(standings, "utcnow", lambda: clock[0])
+    chance = random.Random(12)
+    with tenant_context(world.globex.id):
+        xp.award(world.bor.id, MODULE, "1", 500)
+    with tenant_context(world.acme.id):
+        reward = Reward(title="Coffee", cost_xp=40)
+        db.session.add(reward)
+        db.session.flush()
+        balance = dict.fromkeys((learner.id for learner in learners), 0)
+        pending: list[RewardRedemption] = []
+        for step in range(400):
+            clock[0] += timedelta(seconds=chance.randrange(60))
+            learner = chance.choice(learners).id
+            roll = chance.random()
+            if roll < 0.4:
+                amount = chance.choice([50, 100, 150])
+                if xp.award(learner, MODULE, str(chance.randrange(60)), amount):
+                    balance[learner] += amount
+            elif roll < 0.6:
+                amount = chance.choice([-80, -20, 25, 60])
+                if balance[learner] + amount >= 0:
+                    assert xp.adjust(learner, amount, f"step {step}", hr.id)
+                    balance[learner] += amount
+            elif roll < 0.8:
+                if balance[learner] >= reward.cost_xp:
+                    pending.append(rewards.redeem(learner, reward.id))
+                    balance[learner] -= reward.cost_xp
+            elif pending:
+                redemption = pending.pop(chance.randrange(len(pending)))
+                if chance.random() < 0.5:
+                    assert rewards.reject(redemption, hr, "Not this month")
+                else:
+                    assert rewards.cancel(redemption, redemption.user_id)
+                balance[redemption.user_id] += redemption.xp_spent
+        expected = _months_from_ledger("Europe/Ljubljana")
+        assert {month for _user, month in expected} == {date(2025, 3, 1), date(2025, 4, 1)}
+        assert _months_stored() == expected
+        april = sorted(
+            ((earned, user_id) for (user_id, month), earned in expected.items() if month == date(2025, 4, 1)),
+            key=lambda score: (-score[0], score[1]),
+        )
+        board = standings.leaderboard(world.ana.id, period="month")
+        assert [(row.xp, row.user_id) for row in board.rows] == april
+    assert xp_rebuild.rebuild(check=True) == []
+
+
+def test_parallel_awards_to_one_learner_in_one_month_all_count_in_the_summary(app: Flask, committed: None) -> None:
+    """Twenty connections award Ana different modules at once: the month's summary is their sum (PostgreSQL)."""
+    tenant_id, user_id = _committed_acme_and_ana(app)
+    barrier = threading.Barrier(20)
+
+    def race(n: int) -> bool:
+        with app.app_context(), tenant_context(tenant_id):
+            barrier.wait()
+            won = xp.award(user_id, MODULE, str(n), 10 + n)
+            db.session.commit()
+            return won
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        assert all(pool.map(race, range(20)))
+    with app.app_context(), tenant_context(tenant_id):
+        (month,) = _months_stored().values()
+        assert month == sum(10 + n for n in range(20))
+        assert _months_stored() == _months_from_ledger("UTC")
+        assert _balance(user_id).lifetime_xp == month
+        assert xp_rebuild.rebuild(check=True) == []
