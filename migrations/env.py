@@ -47,9 +47,9 @@ def get_metadata():
 def include_object(obj, name, type_, reflected, compare_to):
     """Compare an object declared for one dialect only on that dialect.
 
-    The catalog's GIN indexes (lms/models/content.py) carry ``info["dialect"] =
-    "postgresql"`` beside ``ddl_if``, which Alembic does not read: without this, a check
-    on SQLite would ask to create them.
+    The catalog's stored search vectors and their GIN indexes (lms/models/content.py) carry
+    ``info["dialect"] = "postgresql"`` (the indexes beside ``ddl_if``, which Alembic does not
+    read): without this, a check on SQLite would ask to create them.
     """
     dialect = None if reflected else obj.info.get("dialect")
     return dialect is None or dialect == context.get_bind().dialect.name

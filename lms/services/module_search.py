@@ -6,10 +6,13 @@ over titles, descriptions and section text, plus tag names; SQLite, the embedded
 falls back to LIKE.
 
 At company scale (issue 12) everything that decides which modules a page shows runs in
-SQL: the search through the GIN expression indexes of ``lms/models/content.py`` (never
-``to_tsvector`` over every section), the filters, the learner's status, the order, the
-count and the page's LIMIT/OFFSET. Progress, locks and tags are then loaded for the
-shown page only, so a page costs the same seven queries for 200 modules or 2,000.
+SQL: the search, the filters, the learner's status, the order, the count and the page's
+LIMIT/OFFSET. The search matches the stored ``tsvector`` columns of ``lms/models/content.py``
+(``_search_vectors``), never ``to_tsvector`` over every section: a rare word is a GIN index
+scan, and a word in nearly every section only reads each row's stored vector (at 2,000
+modules and 10,000 sections, 6 ms rather than the 31 ms of recomputing it; migration 0007).
+Progress, locks and tags are then loaded for the shown page only, so a page costs the same
+seven queries for 200 modules or 2,000.
 """
 
 from __future__ import annotations
@@ -83,8 +86,8 @@ def text_search_config(locale: str) -> str:
 def _matching(query: str, locale: str) -> sa.ColumnElement[bool]:
     """Modules whose title, description, section text or a tag matches ``query``.
 
-    A union of module ids, one branch per place, so that on PostgreSQL each branch is an
-    index scan (an OR of EXISTS would evaluate ``to_tsvector`` per module and section).
+    A union of module ids, one branch per place, so that on PostgreSQL each branch can be an
+    index scan (an OR of EXISTS would test every module and section of the tenant).
     """
     if db.session.get_bind().dialect.name == "postgresql":
         config = text_search_config(locale)
