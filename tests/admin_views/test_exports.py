@@ -11,15 +11,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from lms.admin_views.lists import spreadsheet_safe
 from lms.extensions import db
-from lms.models import User
+from lms.models import Tenant, User, XpTransaction
 from lms.models.enums import XpSourceType
 from lms.services import xp
 from lms.tenancy import tenant_context
@@ -70,3 +72,21 @@ def test_a_learner_named_like_a_formula_is_text_in_the_xp_export(
     assert {row["Learner"] for row in rows} == {"'" + HYPERLINK}
     assert sorted(row["XP"] for row in rows) == ["-50", "100"], "amounts stay numbers, unquoted"
     assert {row["Reason"] for row in rows} == {"", "'-50: badge lost"}
+
+
+def test_a_moment_is_exported_in_the_companys_time_zone_to_the_second(
+    app: Flask, client_as: Callable[..., FlaskClient], companies: Companies
+) -> None:
+    """Half past ten at night UTC on 31 March is half past midnight on 1 April in Ljubljana."""
+    with app.app_context():
+        db.session.get(Tenant, companies.acme_id).timezone = "Europe/Ljubljana"
+        with tenant_context(companies.acme_id):
+            xp.award(companies.user_ids["employee"], XpSourceType.MODULE_COMPLETED, "module-1", 100)
+            db.session.execute(
+                sa.update(XpTransaction).values(created_at=datetime(2026, 3, 31, 22, 30, 15, 123456, tzinfo=UTC))
+            )
+        db.session.commit()
+
+    rows = _csv(client_as("owner").get("/admin/xp_transactions/export/csv/"))
+
+    assert [row["When"] for row in rows] == ["2026-04-01 00:30:15"]
