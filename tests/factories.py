@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from lms.extensions import db
-from lms.models import Group, Membership, Module, ModuleGroup, Quiz, QuizQuestion, Section, Tenant, User, UserGroup
+from lms.models import (
+    Certificate,
+    Group,
+    Membership,
+    Module,
+    ModuleGroup,
+    Quiz,
+    QuizQuestion,
+    Section,
+    Tenant,
+    User,
+    UserGroup,
+    UserXpBalance,
+)
 from lms.models.enums import ModuleStatus, QuestionType, SectionType, TenantPlan, TenantRole
 from lms.models.types import utcnow
+from lms.services import certificates
 from lms.tenancy import tenant_context, unscoped
 
 
@@ -52,11 +68,23 @@ def two_tenants() -> TwoTenants:
 
 def sign_in(client: FlaskClient, user: User, tenant: Tenant | None = None) -> None:
     """Put the user (and the chosen tenant) in the client's session, as /login would."""
+    sign_in_as(client, user.get_id(), None if tenant is None else tenant.id)
+
+
+def sign_in_as(client: FlaskClient, login_id: str, tenant_id: object | None) -> None:
+    """``sign_in`` by the session's own values: a login id, and a tenant id (any value, for sweeps)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = login_id
         session["_fresh"] = True
-        if tenant is not None:
-            session["tenant_id"] = tenant.id
+        if tenant_id is not None:
+            session["tenant_id"] = tenant_id
+
+
+def signed_in_client(app: Flask, login_id: str, tenant_id: object | None) -> FlaskClient:
+    """A fresh client of ``app`` signed in with ``sign_in_as``: each request gets its own app context."""
+    client = app.test_client()
+    sign_in_as(client, login_id, tenant_id)
+    return client
 
 
 def sign_in_with_password(client: FlaskClient, email: str, password: str) -> TestResponse:
@@ -163,3 +191,20 @@ def make_quiz(
         db.session.add(quiz)
         db.session.flush()
     return quiz
+
+
+def make_certificate(
+    module: Module, user: User, *, completed_days_ago: int = 0, previous: Certificate | None = None
+) -> Certificate:
+    """The user's certificate of ``module`` as the certificate service claims it (``certificates.claim``)."""
+    with tenant_context(module.tenant_id):
+        completed = utcnow() - timedelta(days=completed_days_ago)
+        certificate = certificates.claim(user.id, module, completed_at=completed, previous=previous)
+        db.session.flush()
+    return certificate
+
+
+def xp_balance_row(user_id: int) -> UserXpBalance | None:
+    """The user's balance row as the database holds it now, in the current tenant."""
+    db.session.expire_all()
+    return db.session.scalar(sa.select(UserXpBalance).where(UserXpBalance.user_id == user_id))

@@ -182,12 +182,10 @@ def test_cookies_are_secure_when_base_url_is_https(tmp_path: Path) -> None:
     assert config["PREFERRED_URL_SCHEME"] == "https"
 
 
-def test_an_https_deployment_sends_a_secure_session_cookie(
-    app: Flask, database_url: str, people: People, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("BASE_URL", "https://lms.example.com")
-    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
-    https_app = create_app(
+def _another_app(database_url: str, tmp_path: Path, **settings: object) -> Flask:
+    """An app of its own on the suite's database, as another deployment would build it: no Redis, no mail,
+    limits in memory. The environment the test set (``BASE_URL``, ``TRUSTED_PROXIES``) shapes it."""
+    return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "LMS_ENV": "testing",
@@ -197,8 +195,17 @@ def test_an_https_deployment_sends_a_secure_session_cookie(
             "STORAGE_DIR": str(tmp_path / "storage"),
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
+            **settings,
         }
     )
+
+
+def test_an_https_deployment_sends_a_secure_session_cookie(
+    app: Flask, database_url: str, people: People, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BASE_URL", "https://lms.example.com")
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    https_app = _another_app(database_url, tmp_path)
     try:
         client = https_app.test_client()
         response = client.post(
@@ -387,19 +394,7 @@ def behind_one_proxy(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
     try:
-        proxied = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "LMS_ENV": "testing",
-                "TESTING": True,
-                "REDIS_URL": None,
-                "SMTP_HOST": None,
-                "STORAGE_DIR": str(tmp_path / "storage"),
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_STORAGE_URI": "memory://",
-                "LOGIN_LIMIT_PER_IP": "2 per 10 minutes",
-            }
-        )
+        proxied = _another_app(database_url, tmp_path, LOGIN_LIMIT_PER_IP="2 per 10 minutes")
         yield proxied
     finally:
         limiter.init_app(app)  # the limiter is one object: give it back to the suite's app

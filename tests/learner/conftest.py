@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from lms.extensions import db
 from lms.models.enums import ModuleStatus, TenantRole
-from tests.factories import make_module, make_user, two_tenants
+from tests.factories import make_module, make_user, signed_in_client, two_tenants
 
 
 @dataclass
@@ -61,20 +61,11 @@ def _build() -> Place:
     return result
 
 
-def _client(app: Flask, login_id: str, tenant_id: int) -> FlaskClient:
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = login_id
-        session["_fresh"] = True
-        session["tenant_id"] = tenant_id
-    return client
-
-
 @pytest.fixture
 def ana(app: Flask, place: Place) -> FlaskClient:
-    return _client(app, place.ana_login, place.acme_id)
+    return signed_in_client(app, place.ana_login, place.acme_id)
 
 
 @pytest.fixture
 def viewer(app: Flask, place: Place) -> FlaskClient:
-    return _client(app, place.viewer_login, place.acme_id)
+    return signed_in_client(app, place.viewer_login, place.acme_id)

@@ -11,8 +11,8 @@ from lms.models import SectionCompletion, Tag, Tenant
 from lms.models.enums import TenantRole
 from lms.services.module_search import PAGE_SIZE
 from lms.tenancy import tenant_context
-from tests.factories import make_module, make_tenant, make_user
-from tests.learner.conftest import Place, _client
+from tests.factories import make_module, make_tenant, make_user, signed_in_client
+from tests.learner.conftest import Place
 
 QUERIES = ("", "?page=2", "?q=module", "?q=module&status=in_progress", "?status=not_started", "?tag={tag}")
 
@@ -45,7 +45,7 @@ def test_the_catalog_costs_the_same_queries_for_ten_times_the_modules(app: Flask
     for modules in (3 * PAGE_SIZE // 2, 15 * PAGE_SIZE):
         with app.app_context():
             login_id, tenant_id, tag_id = _tenant_with(modules)
-        client = _client(app, login_id, tenant_id)
+        client = signed_in_client(app, login_id, tenant_id)
         for query in QUERIES:
             count_queries.clear()
             response = client.get("/modules" + query.format(tag=tag_id))

@@ -14,30 +14,20 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import AuditLog, Certificate, Module, Notification, User
+from lms.models import AuditLog, Certificate, Notification
 from lms.models.enums import AuditAction, NotificationType, TenantRole
 from lms.models.types import utcnow
 from lms.services import certificates
 from lms.services.certificates import CertificateError, CertificateStatus
 from lms.storage import get_storage
 from lms.tenancy import tenant_context
-from tests.factories import TwoTenants, make_module, make_user, two_tenants
+from tests.factories import TwoTenants, make_certificate, make_module, make_user, two_tenants
 from tests.smtp import smtp_server
 
 
 @pytest.fixture
 def world(app_ctx: Flask) -> TwoTenants:
     return two_tenants()
-
-
-def _certificate(
-    module: Module, user: User, *, completed_days_ago: int = 0, previous: Certificate | None = None
-) -> Certificate:
-    with tenant_context(module.tenant_id):
-        completed = utcnow() - timedelta(days=completed_days_ago)
-        certificate = certificates.claim(user.id, module, completed_at=completed, previous=previous)
-        db.session.flush()
-    return certificate
 
 
 def _text(pdf: bytes) -> str:
@@ -77,7 +67,7 @@ def test_the_pdf_names_the_holder_the_module_the_company_and_the_code(world: Two
     module = make_module(world.globex, "Varnost pri delu: čšž")
     with tenant_context(world.globex.id):
         module.validity_months = 12
-    certificate = _certificate(module, bor)
+    certificate = make_certificate(module, bor)
 
     _issue(certificate)
 
@@ -92,7 +82,7 @@ def test_the_pdf_names_the_holder_the_module_the_company_and_the_code(world: Two
 
 
 def test_a_certificate_without_validity_says_it_does_not_expire(world: TwoTenants) -> None:
-    certificate = _certificate(make_module(world.acme, "Welcome"), world.ana)
+    certificate = make_certificate(make_module(world.acme, "Welcome"), world.ana)
 
     _issue(certificate)
 
@@ -100,7 +90,7 @@ def test_a_certificate_without_validity_says_it_does_not_expire(world: TwoTenant
 
 
 def test_issuing_twice_stores_one_pdf_and_notifies_once(world: TwoTenants) -> None:
-    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
 
     _issue(certificate)
     first = get_storage().read(certificate.pdf_path)
@@ -114,7 +104,7 @@ def test_issuing_twice_stores_one_pdf_and_notifies_once(world: TwoTenants) -> No
 
 
 def test_revoking_keeps_the_code_and_issue_date_and_is_audited(world: TwoTenants) -> None:
-    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
     code, issued = certificate.unique_code, certificate.issued_at
 
     with tenant_context(world.acme.id):
@@ -130,7 +120,7 @@ def test_revoking_keeps_the_code_and_issue_date_and_is_audited(world: TwoTenants
 
 
 def test_revoking_needs_a_reason_and_happens_once(world: TwoTenants) -> None:
-    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
 
     with tenant_context(world.acme.id):
         with pytest.raises(CertificateError, match="reason"):
@@ -145,7 +135,7 @@ def test_revoking_needs_a_reason_and_happens_once(world: TwoTenants) -> None:
 def test_resending_emails_the_same_certificate_again(
     app_ctx: Flask, world: TwoTenants, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
     _issue(certificate)
     code, issued, stored = certificate.unique_code, certificate.issued_at, get_storage().read(certificate.pdf_path)
     certificate_id = certificate.id
@@ -170,7 +160,7 @@ def test_resending_emails_the_same_certificate_again(
 
 
 def test_a_revoked_certificate_cannot_be_resent(world: TwoTenants) -> None:
-    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
     with tenant_context(world.acme.id):
         certificates.revoke(certificate, "Mistake")
         with pytest.raises(CertificateError):
@@ -178,7 +168,7 @@ def test_a_revoked_certificate_cannot_be_resent(world: TwoTenants) -> None:
 
 
 def test_regenerating_renders_again_with_the_same_code_and_issue_date(world: TwoTenants) -> None:
-    certificate = _certificate(make_module(world.acme, "Safety"), world.ana)
+    certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
     _issue(certificate)
     code, issued, path = certificate.unique_code, certificate.issued_at, certificate.pdf_path
     world.ana.name = "Ana Novak"
@@ -198,12 +188,12 @@ def test_verification_tells_valid_expired_and_revoked(world: TwoTenants) -> None
     module = make_module(world.acme, "Forklift")
     with tenant_context(world.acme.id):
         module.validity_months = 12
-    fresh = _certificate(module, world.ana)
-    expired = _certificate(module, world.ana, completed_days_ago=400, previous=fresh)
-    due = _certificate(make_module(world.acme, "First aid"), world.ana, completed_days_ago=0)
+    fresh = make_certificate(module, world.ana)
+    expired = make_certificate(module, world.ana, completed_days_ago=400, previous=fresh)
+    due = make_certificate(make_module(world.acme, "First aid"), world.ana, completed_days_ago=0)
     with tenant_context(world.acme.id):
         due.expires_at = utcnow() + timedelta(days=5)
-        revoked = _certificate(make_module(world.acme, "Ladders"), world.ana)
+        revoked = make_certificate(make_module(world.acme, "Ladders"), world.ana)
         certificates.revoke(revoked, "Mistake")
         db.session.flush()
 
@@ -215,7 +205,7 @@ def test_verification_tells_valid_expired_and_revoked(world: TwoTenants) -> None
 
 
 def test_an_unknown_or_malformed_code_verifies_nothing(world: TwoTenants) -> None:
-    _certificate(make_module(world.acme, "Safety"), world.ana)
+    make_certificate(make_module(world.acme, "Safety"), world.ana)
 
     assert certificates.verify("AAAAAAAAAAAAAAAA") is None
     assert certificates.verify("' OR 1=1 --") is None

@@ -10,27 +10,16 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import Certificate, Membership, Module, Notification, NotificationDedup, Tenant, User
+from lms.models import Membership, Module, Notification, NotificationDedup, Tenant
 from lms.models.enums import ModuleStatus, NotificationType, TenantRole
-from lms.models.types import utcnow
 from lms.services import certificates, compliance
 from lms.tenancy import tenant_context
-from tests.factories import TwoTenants, make_module, make_user, two_tenants
+from tests.factories import TwoTenants, make_certificate, make_module, make_user, two_tenants
 
 
 @pytest.fixture
 def world(app_ctx: Flask) -> TwoTenants:
     return two_tenants()
-
-
-def _certificate(
-    module: Module, user: User, *, completed_days_ago: int = 0, previous: Certificate | None = None
-) -> Certificate:
-    with tenant_context(module.tenant_id):
-        completed = utcnow() - timedelta(days=completed_days_ago)
-        certificate = certificates.claim(user.id, module, completed_at=completed, previous=previous)
-        db.session.flush()
-    return certificate
 
 
 def _notices(tenant: Tenant) -> list[tuple[NotificationType, int]]:
@@ -61,7 +50,7 @@ def _expiring_module(world: TwoTenants) -> Module:
 
 def test_the_renewal_window_and_the_expiry_each_notify_once(world: TwoTenants) -> None:
     module = _expiring_module(world)
-    certificate = _certificate(module, world.ana, completed_days_ago=340)  # expires in about 25 days
+    certificate = make_certificate(module, world.ana, completed_days_ago=340)  # expires in about 25 days
 
     assert _send(world.acme) == 1
     assert _send(world.acme) == 0, "the same day again: nothing new"
@@ -77,7 +66,7 @@ def test_the_renewal_window_and_the_expiry_each_notify_once(world: TwoTenants) -
 
 
 def test_a_sweep_that_missed_the_window_sends_only_expired(world: TwoTenants) -> None:
-    _certificate(_expiring_module(world), world.ana, completed_days_ago=400)
+    make_certificate(_expiring_module(world), world.ana, completed_days_ago=400)
 
     _send(world.acme)
 
@@ -86,22 +75,22 @@ def test_a_sweep_that_missed_the_window_sends_only_expired(world: TwoTenants) ->
 
 def test_no_notice_for_certificates_far_from_expiry_renewed_revoked_or_never_expiring(world: TwoTenants) -> None:
     module = _expiring_module(world)
-    _certificate(module, world.ana, completed_days_ago=100)
+    make_certificate(module, world.ana, completed_days_ago=100)
     carol = make_user("carol@acme.test", (world.acme, TenantRole.EMPLOYEE))
-    old = _certificate(module, carol, completed_days_ago=350)
-    _certificate(module, carol, previous=old)
+    old = make_certificate(module, carol, completed_days_ago=350)
+    make_certificate(module, carol, previous=old)
     dan = make_user("dan@acme.test", (world.acme, TenantRole.EMPLOYEE))
-    revoked = _certificate(module, dan, completed_days_ago=350)
+    revoked = make_certificate(module, dan, completed_days_ago=350)
     with tenant_context(world.acme.id):
         certificates.revoke(revoked, "Mistake")
-    _certificate(make_module(world.acme, "Welcome"), dan, completed_days_ago=1000)
+    make_certificate(make_module(world.acme, "Welcome"), dan, completed_days_ago=1000)
 
     assert _send(world.acme) == 0
     assert _notices(world.acme) == []
 
 
 def test_notices_stay_in_their_company(world: TwoTenants) -> None:
-    _certificate(_expiring_module(world), world.ana, completed_days_ago=340)
+    make_certificate(_expiring_module(world), world.ana, completed_days_ago=340)
 
     assert _send(world.globex) == 0
     assert _send(world.acme) == 1
@@ -117,7 +106,7 @@ def test_a_company_costs_the_same_queries_for_many_learners(
     for batch in (3, 30):
         for n in range(batch):
             learner = make_user(f"l{batch}-{n}@acme.test", (world.acme, TenantRole.EMPLOYEE))
-            _certificate(module, learner, completed_days_ago=340)
+            make_certificate(module, learner, completed_days_ago=340)
         db.session.flush()
         count_queries.clear()
         assert _send(world.acme) == batch
@@ -127,12 +116,12 @@ def test_a_company_costs_the_same_queries_for_many_learners(
 
 def test_no_notice_for_a_member_who_left_or_a_module_taken_offline(world: TwoTenants) -> None:
     module = _expiring_module(world)
-    _certificate(module, world.ana, completed_days_ago=340)
+    make_certificate(module, world.ana, completed_days_ago=340)
     archived = make_module(world.acme, "Old ladders")
     with tenant_context(world.acme.id):
         archived.validity_months = 12
     cene = make_user("cene@acme.test", (world.acme, TenantRole.EMPLOYEE))
-    _certificate(archived, cene, completed_days_ago=340)
+    make_certificate(archived, cene, completed_days_ago=340)
     with tenant_context(world.acme.id):
         archived.status = ModuleStatus.ARCHIVED
         db.session.execute(sa.update(Membership).where(Membership.user_id == world.ana.id).values(is_active=False))
@@ -155,7 +144,7 @@ def test_a_notice_speaks_the_companys_language_and_gives_the_date_in_its_time_zo
     with tenant_context(world.globex.id):
         module.validity_months = 12
         world.globex.timezone = "Pacific/Kiritimati"  # UTC+14: 22:00 UTC is already the next day there
-    certificate = _certificate(module, world.bor, completed_days_ago=0)
+    certificate = make_certificate(module, world.bor, completed_days_ago=0)
     with tenant_context(world.globex.id):
         certificate.expires_at = datetime(2031, 3, 10, 22, 0, tzinfo=UTC)
         db.session.flush()

@@ -1,4 +1,4 @@
-"""Progress through modules: sections done, the prerequisite lock, versions seen (issue 5).
+"""Progress through modules: sections done, the prerequisite lock, which modules open (issue 5).
 
 The lock is checked in the services (issue 11, point 1): ``complete_section`` — like
 ``quizzes.start_attempt`` and ``quizzes.submit`` (tests/services/test_quizzes.py) —
@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lms.extensions import db
-from lms.models import Certificate, Module, SectionCompletion, User, UserModuleReview
+from lms.models import Certificate, Module, SectionCompletion, User
 from lms.models.enums import ModuleStatus, TenantRole
-from lms.services import progress, versions
+from lms.services import progress
 from lms.services.progress import Progress
 from lms.tenancy import tenant_context
 from tests.factories import TwoTenants, make_module, make_quiz, make_user, two_tenants
@@ -159,28 +159,7 @@ def test_one_learners_completion_unlocks_nothing_for_another(world: TwoTenants) 
     assert progress.complete_section(cene.id, advanced.sections[0]) is True
 
 
-# --- Versions and opening -----------------------------------------------------------------
-
-
-def _seen(user: User, module: Module) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(UserModuleReview.last_seen_version).where(
-                UserModuleReview.user_id == user.id, UserModuleReview.module_id == module.id
-            )
-        )
-    )
-
-
-def test_acknowledging_a_version_keeps_one_row_with_the_latest(world: TwoTenants) -> None:
-    safety = make_module(world.acme, "Safety")
-
-    versions.acknowledge_version(world.ana.id, safety)
-    safety.version = 3
-    db.session.flush()
-    versions.acknowledge_version(world.ana.id, safety)
-
-    assert _seen(world.ana, safety) == [3]
+# --- Opening -------------------------------------------------------------------------------
 
 
 def test_learners_open_only_published_modules_of_their_company(world: TwoTenants) -> None:

@@ -19,7 +19,6 @@ from lms.models import (
     Notification,
     Reward,
     RewardRedemption,
-    UserXpBalance,
     XpMonth,
     XpTransaction,
 )
@@ -38,7 +37,7 @@ from lms.services import rewards, standings, xp, xp_rebuild
 from lms.services.ranks import rank_for
 from lms.tenancy import tenant_context
 from tests.conftest import need_service
-from tests.factories import TwoTenants, make_user, two_tenants
+from tests.factories import TwoTenants, make_user, two_tenants, xp_balance_row
 
 MODULE = XpSourceType.MODULE_COMPLETED
 
@@ -46,11 +45,6 @@ MODULE = XpSourceType.MODULE_COMPLETED
 @pytest.fixture
 def world(app_ctx: Flask) -> TwoTenants:
     return two_tenants()
-
-
-def _balance(user_id: int) -> UserXpBalance | None:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(UserXpBalance).where(UserXpBalance.user_id == user_id))
 
 
 def _stock(reward_id: int) -> int | None:
@@ -71,7 +65,7 @@ def test_second_award_of_the_same_source_is_a_no_op(world: TwoTenants) -> None:
     with tenant_context(world.acme.id):
         assert xp.award(world.ana.id, MODULE, "7", 150) is True
         assert xp.award(world.ana.id, MODULE, "7", 150) is False
-        balance = _balance(world.ana.id)
+        balance = xp_balance_row(world.ana.id)
         assert (balance.total_xp, balance.lifetime_xp) == (150, 150)
         assert db.session.scalar(sa.select(sa.func.count(XpTransaction.id))) == 1
         assert _xp_notifications(world.ana.id) == ["You earned 150 XP"]
@@ -83,14 +77,14 @@ def test_the_same_source_in_another_tenant_is_another_award(world: TwoTenants) -
         assert xp.award(world.ana.id, MODULE, "7", 100)
     with tenant_context(world.globex.id):
         assert xp.award(world.bor.id, MODULE, "7", 100)
-        assert _balance(world.ana.id) is None
+        assert xp_balance_row(world.ana.id) is None
 
 
 def test_viewer_earns_nothing(world: TwoTenants) -> None:
     viewer = make_user("vida@acme.test", (world.acme, TenantRole.VIEWER))
     with tenant_context(world.acme.id):
         assert xp.award(viewer.id, MODULE, "7", 100) is False
-        assert _balance(viewer.id) is None
+        assert xp_balance_row(viewer.id) is None
         with pytest.raises(xp.InvalidAdjustment):
             xp.adjust(viewer.id, 50, "Helped out", None)
 
@@ -107,13 +101,13 @@ def test_rank_follows_lifetime_thresholds_and_rank_up_is_announced_once(world: T
     ]
     with tenant_context(world.acme.id):
         xp.award(world.ana.id, MODULE, "1", 1499)
-        assert _balance(world.ana.id).rank is ReputationRank.VAJENEC
+        assert xp_balance_row(world.ana.id).rank is ReputationRank.VAJENEC
         xp.award(world.ana.id, MODULE, "2", 1)
-        assert _balance(world.ana.id).rank is ReputationRank.POMOCNIK
+        assert xp_balance_row(world.ana.id).rank is ReputationRank.POMOCNIK
         # Losing XP by adjustment and earning it back does not announce the rank again.
         xp.adjust(world.ana.id, -100, "Correction", None)
         xp.award(world.ana.id, MODULE, "3", 100)
-        balance = _balance(world.ana.id)
+        balance = xp_balance_row(world.ana.id)
         assert (balance.total_xp, balance.lifetime_xp, balance.rank) == (1500, 1600, ReputationRank.POMOCNIK)
         assert _xp_notifications(world.ana.id).count("New rank: Journeyman") == 1
 
@@ -123,10 +117,10 @@ def test_negative_adjustment_below_zero_is_refused_and_writes_nothing(world: Two
         xp.adjust(world.ana.id, 40, "Workshop help", None)
         with pytest.raises(xp.NotEnoughXP):
             xp.adjust(world.ana.id, -41, "Correction", None)
-        assert _balance(world.ana.id).total_xp == 40
+        assert xp_balance_row(world.ana.id).total_xp == 40
         assert db.session.scalar(sa.select(sa.func.count(XpTransaction.id))) == 1
         assert xp.adjust(world.ana.id, -40, "Correction", None)
-        assert (_balance(world.ana.id).total_xp, _balance(world.ana.id).lifetime_xp) == (0, 40)
+        assert (xp_balance_row(world.ana.id).total_xp, xp_balance_row(world.ana.id).lifetime_xp) == (0, 40)
 
 
 def test_adjustment_needs_a_reason_and_is_audited(world: TwoTenants) -> None:
@@ -139,7 +133,7 @@ def test_adjustment_needs_a_reason_and_is_audited(world: TwoTenants) -> None:
         entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == AuditAction.XP_ADJUSTED))
         assert entry.actor_id == admin.id
         assert entry.details["amount"] == 10
-        assert _balance(world.ana.id).total_xp == 10
+        assert xp_balance_row(world.ana.id).total_xp == 10
 
 
 def test_module_xp_follows_difficulty_and_tenant_override(world: TwoTenants) -> None:
@@ -158,7 +152,7 @@ def test_quiz_high_score_needs_ninety_percent_and_pays_once(world: TwoTenants) -
         assert not xp.award_quiz_score(world.ana.id, 5, "Safety", 89.9)
         assert xp.award_quiz_score(world.ana.id, 5, "Safety", 90.0)
         assert not xp.award_quiz_score(world.ana.id, 5, "Safety", 100.0)
-        assert _balance(world.ana.id).total_xp == 50
+        assert xp_balance_row(world.ana.id).total_xp == 50
 
 
 def test_a_mentor_confirmed_chat_answer_pays_its_author_once(world: TwoTenants) -> None:
@@ -168,7 +162,7 @@ def test_a_mentor_confirmed_chat_answer_pays_its_author_once(world: TwoTenants) 
         db.session.flush()
         assert xp.award_confirmed_answer(answer)
         assert not xp.award_confirmed_answer(answer)
-        assert _balance(world.ana.id).total_xp == 30
+        assert xp_balance_row(world.ana.id).total_xp == 30
 
 
 def _expected_from_ledger(user_id: int) -> tuple[int, int, ReputationRank]:
@@ -299,7 +293,7 @@ def test_a_thousand_random_operations_keep_the_ledger_invariants(world: TwoTenan
             "repeated cancel",
         }
         for learner in learners:
-            stored = _balance(learner.id)
+            stored = xp_balance_row(learner.id)
             assert (stored.total_xp, stored.lifetime_xp, stored.rank) == _expected_from_ledger(learner.id)
             assert stored.total_xp == balance[learner.id]
         assert {reward.id: _stock(reward.id) for reward in catalog} == stock
@@ -335,7 +329,7 @@ def test_concurrent_awards_of_one_source_create_one_transaction(app: Flask, comm
     assert results.count(True) == 1
     with app.app_context(), tenant_context(tenant_id):
         assert db.session.scalar(sa.select(sa.func.count(XpTransaction.id))) == 1
-        balance = _balance(user_id)
+        balance = xp_balance_row(user_id)
         assert (balance.total_xp, balance.lifetime_xp) == (150, 150)
 
 
@@ -428,5 +422,5 @@ def test_parallel_awards_to_one_learner_in_one_month_all_count_in_the_summary(ap
         (month,) = _months_stored().values()
         assert month == sum(10 + n for n in range(20))
         assert _months_stored() == _months_from_ledger("UTC")
-        assert _balance(user_id).lifetime_xp == month
+        assert xp_balance_row(user_id).lifetime_xp == month
         assert xp_rebuild.rebuild(check=True) == []

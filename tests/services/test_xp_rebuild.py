@@ -15,7 +15,7 @@ from lms.models.types import utcnow
 from lms.services import xp
 from lms.services.xp_rebuild import MonthDifference, rebuild
 from lms.tenancy import tenant_context
-from tests.factories import TwoTenants, two_tenants
+from tests.factories import TwoTenants, two_tenants, xp_balance_row
 
 MODULE = XpSourceType.MODULE_COMPLETED
 
@@ -23,11 +23,6 @@ MODULE = XpSourceType.MODULE_COMPLETED
 @pytest.fixture
 def world(app_ctx: Flask) -> TwoTenants:
     return two_tenants()
-
-
-def _balance(user_id: int) -> UserXpBalance | None:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(UserXpBalance).where(UserXpBalance.user_id == user_id))
 
 
 def test_rebuild_check_reports_a_tampered_balance_and_rebuild_repairs_it(world: TwoTenants) -> None:
@@ -46,7 +41,7 @@ def test_rebuild_check_reports_a_tampered_balance_and_rebuild_repairs_it(world: 
     assert len(rebuild()) == 1
     assert rebuild(check=True) == []
     with tenant_context(world.globex.id):
-        assert (_balance(world.bor.id).total_xp, _balance(world.bor.id).lifetime_xp) == (100, 100)
+        assert (xp_balance_row(world.bor.id).total_xp, xp_balance_row(world.bor.id).lifetime_xp) == (100, 100)
 
 
 def test_rebuild_adds_a_missing_balance_row(world: TwoTenants) -> None:
@@ -56,7 +51,7 @@ def test_rebuild_adds_a_missing_balance_row(world: TwoTenants) -> None:
     assert len(rebuild(check=True)) == 1
     rebuild()
     with tenant_context(world.acme.id):
-        balance = _balance(world.ana.id)
+        balance = xp_balance_row(world.ana.id)
         assert (balance.total_xp, balance.lifetime_xp, balance.rank) == (3600, 3600, ReputationRank.MOJSTER)
 
 

@@ -31,6 +31,7 @@ from lms.extensions import db
 from lms.models import User
 from lms.models.enums import Role, TenantRole
 from lms.tenancy import unscoped
+from tests.factories import signed_in_client
 from tests.sweep.test_learner_sweep import ARG_MODELS, OWNED_BY
 from tests.sweep.world import TenantWorld, World, build_world
 
@@ -103,15 +104,6 @@ def errors_answered(app: Flask) -> Iterator[None]:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     yield
     app.config["PROPAGATE_EXCEPTIONS"] = None
-
-
-def _client(app: Flask, login_id: str, tenant_id: object) -> FlaskClient:
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = login_id
-        session["_fresh"] = True
-        session["tenant_id"] = tenant_id
-    return client
 
 
 def _staff_login_id(app: Flask) -> str:
@@ -221,7 +213,7 @@ def test_no_admin_endpoint_fails_on_malformed_input(
     failures = []
     for who in sweepers:
         login_id = _staff_login_id(app) if who == STAFF else side.login_ids[who]
-        sweep = Sweep(_client(app, login_id, side.tenant_id))
+        sweep = Sweep(signed_in_client(app, login_id, side.tenant_id))
         for view in _admin_views(app):
             if who != STAFF or isinstance(view, PlatformModelView):  # staff would see acme's by support access
                 _sweep_admin_view(app, sweep, view, side)
@@ -306,7 +298,7 @@ def test_no_learner_auth_or_verify_route_fails_on_malformed_input(
             sweep = Sweep(app.test_client())
             user_id = None
         else:
-            sweep = Sweep(_client(app, side.login_ids[role], side.tenant_id))
+            sweep = Sweep(signed_in_client(app, side.login_ids[role], side.tenant_id))
             user_id = int(side.login_ids[role].partition(":")[0])
         _sweep_pages(app, sweep, side, user_id)
         failures += [f"as {_names((role,))}: {failure}" for failure in sweep.failures]
@@ -329,7 +321,7 @@ NUL_REQUESTS = (
 
 def test_a_nul_byte_anywhere_is_a_bad_request(app: Flask, world: World) -> None:
     """PostgreSQL refuses NUL in text; no person types one."""
-    client = _client(app, world.acme.login_ids[TenantRole.OWNER], world.acme.tenant_id)
+    client = signed_in_client(app, world.acme.login_ids[TenantRole.OWNER], world.acme.tenant_id)
     statuses = {url: client.open(url, method=method, data=data).status_code for method, url, data in NUL_REQUESTS}
     assert statuses == {url: 400 for _, url, _ in NUL_REQUESTS}
 
@@ -347,7 +339,7 @@ def test_a_malformed_tenant_or_user_in_the_session_names_nobody(
     sessions = [(owner, tenant_id) for tenant_id in TAMPERED_TENANTS]
     sessions += [(login_id, world.acme.tenant_id) for login_id in TAMPERED_USERS]
     for login_id, tenant_id in sessions:
-        sweep.client = _client(app, login_id, tenant_id)
+        sweep.client = signed_in_client(app, login_id, tenant_id)
         for url in ("/", "/admin/", "/tenants", "/modules", "/admin/memberships/"):
             response = sweep.send("GET", url)
             assert response is not None
