@@ -138,6 +138,12 @@ class Reach:
             return self
         return Reach(self.group_ids & other.group_ids)
 
+    def __or__(self, other: Reach) -> Reach:
+        """Either reach: what two permissions open between them (all progress, or some groups')."""
+        if self.group_ids is None or other.group_ids is None:
+            return EVERYWHERE
+        return Reach(self.group_ids | other.group_ids)
+
     def covers(self, scope: Mapping[str, Any] | None) -> bool:
         """Does a grant of ``scope`` (None or ``{}``: everywhere) lie inside this reach?"""
         if self.group_ids is None:
@@ -176,6 +182,8 @@ SCOPABLE_PERMISSIONS = frozenset(
         Permission.VIEW_GROUP_PROGRESS,
         Permission.OVERRIDE_PROGRESS,
         Permission.EXPORT_REPORTS,
+        Permission.VIEW_MANAGER_DASHBOARD,
+        Permission.VIEW_ANALYTICS,
     }
 )
 
@@ -294,6 +302,17 @@ def current_reach(*permissions: Permission) -> Reach:
     for permission in permissions:
         reach &= rights.reach(permission)
     return reach
+
+
+def progress_reach(rights: Rights) -> Reach:
+    """Whose progress the user sees (issue 13, item 1): everyone with VIEW_ALL_PROGRESS, the
+    groups its scope names, or the groups of a VIEW_GROUP_PROGRESS grant; the union of the two."""
+    return rights.reach(Permission.VIEW_ALL_PROGRESS) | rights.reach(Permission.VIEW_GROUP_PROGRESS)
+
+
+def sees_progress(role: TenantRole | None, permissions: frozenset[Permission]) -> bool:
+    """The admin rule of the progress screens: either progress permission opens them."""
+    return bool(permissions & {Permission.VIEW_ALL_PROGRESS, Permission.VIEW_GROUP_PROGRESS})
 
 
 def permission_required(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -20,6 +20,7 @@ CATEGORIES = {
     "assessment": _l("Assessment"),
     "community": _l("Community"),
     "gamification": _l("Gamification"),
+    "reports": _l("Reports"),
     "operations": _l("Operations"),
     "platform": _l("Platform"),
 }
@@ -37,6 +38,10 @@ def init_admin(app: Flask) -> Admin:
         operations,
         people,
         platform,
+        reports_analytics,
+        reports_compliance,
+        reports_manager,
+        reports_progress,
     )
 
     admin = Admin(
@@ -55,6 +60,10 @@ def init_admin(app: Flask) -> Admin:
         community_suggestions,
         gamification_rewards,
         gamification_xp,
+        reports_progress,
+        reports_compliance,
+        reports_manager,
+        reports_analytics,
         operations,
         platform,
     ):

@@ -9,34 +9,18 @@ A view of a large table says so with Flask-Admin's own ``simple_list_pager = Tru
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from itertools import islice
 from typing import Any, ClassVar
 
 from flask import request
 from flask_admin import expose
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from lms.extensions import db
 from lms.models.types import MAX_ID
+from lms.spreadsheets import local_moment, spreadsheet_safe
 from lms.tenancy import current_tenant_id, set_tenant
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """An export cell that a spreadsheet would run as a formula, quoted (issue 10; OWASP "CSV injection").
-
-    Text starting with ``= + - @``, a tab or a CR gets a leading ``'``, so a learner named
-    ``=HYPERLINK(...)`` is shown as text in HR's spreadsheet, not followed. Numbers stay
-    numbers: -50 XP is a value, not a formula, and a quote would turn it into text.
-    """
-    if value is None or isinstance(value, int | float | Decimal):
-        return value
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 class ListAtScale:
@@ -90,16 +74,13 @@ class ListAtScale:
         each chunk of an export, so no formatter queries row by row."""
 
     def get_export_value(self, model: Any, name: str) -> Any:
-        """Every export cell passes ``spreadsheet_safe``: the one place for CSV injection.
+        """Every export cell passes ``spreadsheets.spreadsheet_safe``: the one place for CSV injection.
 
         A moment is written in the company's time zone to the second, as its pages show it,
         in the sortable form every spreadsheet reads (``2026-03-31 23:30:00``), not as the
         database's UTC with microseconds and an offset."""
         value = super().get_export_value(model, name)  # type: ignore[misc]
-        if isinstance(value, datetime):
-            moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-            value = moment.astimezone(get_timezone()).strftime("%Y-%m-%d %H:%M:%S")
-        return spreadsheet_safe(value)
+        return local_moment(value) if isinstance(value, datetime) else spreadsheet_safe(value)
 
     def _export_data(self) -> tuple[None, Iterator[Any]]:
         """Flask-Admin's export reads its rows here: every row of the list as filtered and sorted,

@@ -7,8 +7,8 @@ NotificationDedup, so a second run the same day sends nothing new, and a changed
 deadline (a new due date) reminds again.
 
 The sweep finds in SQL only the reminders whose key is not there yet, as the compliance
-sweep does (issue 12, item 4): the due dates are computed in the query (``_due_dates``,
-``deadlines``' rule in SQL), the key with them, and an anti-join on NotificationDedup
+sweep does (issue 12, item 4): the due dates are computed in the query (``deadlines.assigned``,
+the rule in SQL), the key with them, and an anti-join on NotificationDedup
 drops what was sent. A second run the same day thus reads no more than the keys' index
 and builds no text, where building every due reminder's text for the dedup insert to
 throw away took seconds on a company of 10,000. A whole tenant costs the same handful of
@@ -19,21 +19,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from lms.extensions import db
 from lms.jobs import job
-from lms.models import Membership, Module, ModuleGroup, NotificationDedup, Tenant, User, UserGroup
+from lms.models import Membership, Module, NotificationDedup, Tenant, User
 from lms.models.enums import ModuleStatus, NotificationType
-from lms.models.types import UtcDateTime, utcnow
+from lms.models.types import utcnow
 from lms.services.completion import completed_pairs
+from lms.services.deadlines import assigned, utc_day
 from lms.services.notifications import notify_about_modules
 from lms.services.tenants import send_for_tenant
 
@@ -56,62 +54,6 @@ class Reminder:
         return NotificationType.DEADLINE_REMINDER
 
 
-def _sql_function(name: str, type_: sa.types.TypeEngine[Any], sqlite: str, postgresql: str) -> Any:
-    """A SQL function of our own, spelled for each database; ``{0}``, ``{1}`` stand for its arguments."""
-    function = type(name, (FunctionElement,), {"type": type_, "inherit_cache": True})
-
-    def spelled(template: str) -> Any:
-        def compile_(element: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
-            return template.format(*(compiler.process(clause, **kw) for clause in element.clauses))
-
-        return compile_
-
-    compiles(function)(spelled(sqlite))
-    compiles(function, "postgresql")(spelled(postgresql))
-    return function
-
-
-# The later of two timestamps; a timestamp plus n days of 24 hours (as ``timedelta(days=n)``
-# adds them); a timestamp's UTC date as ISO text (as ``due_at.date().isoformat()`` writes it).
-# SQLite keeps a UtcDateTime as naive UTC text, which sorts as time does; its date functions
-# round to milliseconds, so whole seconds go through them and the microseconds are kept aside.
-_later = _sql_function("lms_later", UtcDateTime(), "max({0}, {1})", "GREATEST({0}, {1})")
-_plus_days = _sql_function(
-    "lms_plus_days",
-    UtcDateTime(),
-    "strftime('%Y-%m-%d %H:%M:%S', substr({0}, 1, 19), '+' || {1} || ' days') || substr({0}, 20)",
-    "({0} + {1} * INTERVAL '24 hours')",
-)
-_utc_day = _sql_function(
-    "lms_utc_day", sa.String(), "substr({0}, 1, 10)", "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-)
-
-
-def _due_dates() -> sa.Subquery:
-    """(user, module, due date) of every assignment with a deadline: ``deadlines.assignments``' rule in SQL.
-
-    The later of joining the group and the module's assignment to it, plus
-    ``deadline_days``; the earliest across the learner's groups. In SQL so that the key
-    of each reminder, which holds the date, can be matched against what was sent;
-    ``tests/services/test_reminders.py`` holds the two forms of the rule equal.
-    """
-    start = _later(UserGroup.created_at, ModuleGroup.created_at)
-    return (
-        sa.select(
-            UserGroup.user_id,
-            ModuleGroup.module_id,
-            sa.func.min(_plus_days(start, ModuleGroup.deadline_days)).label("due_at"),
-        )
-        .join(
-            ModuleGroup,
-            sa.and_(ModuleGroup.group_id == UserGroup.group_id, ModuleGroup.tenant_id == UserGroup.tenant_id),
-        )
-        .where(ModuleGroup.deadline_days.is_not(None))
-        .group_by(UserGroup.user_id, ModuleGroup.module_id)
-        .subquery()
-    )
-
-
 def due_reminders(now: datetime) -> list[Reminder]:
     """The reminders the current tenant's learners are due now and have not had, in two queries:
     the due ones not yet sent, then the completions among them (``completion``'s rule).
@@ -120,7 +62,7 @@ def due_reminders(now: datetime) -> list[Reminder]:
     days sends only the reminder that still makes sense (a deadline tomorrow gets "1 day",
     not "7 days" as well).
     """
-    due = _due_dates()
+    due = assigned()
     kind = sa.case(
         (due.c.due_at < now, sa.literal(OVERDUE)),
         (due.c.due_at <= now + timedelta(days=1), sa.literal(DAY)),
@@ -134,7 +76,7 @@ def due_reminders(now: datetime) -> list[Reminder]:
         + sa.literal(":")
         + sa.cast(due.c.module_id, sa.String)
         + sa.literal(":")
-        + _utc_day(due.c.due_at)
+        + utc_day(due.c.due_at)
     )
     rows = db.session.execute(
         sa.select(due.c.user_id, due.c.module_id, due.c.due_at, kind, Module.title, key)

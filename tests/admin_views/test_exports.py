@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lms.admin_views.lists import spreadsheet_safe
 from lms.extensions import db
 from lms.models import Tenant, User, XpTransaction
 from lms.models.enums import XpSourceType
 from lms.services import xp
+from lms.spreadsheets import spreadsheet_safe
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
 
