@@ -224,18 +224,21 @@ class Rights:
 NO_RIGHTS = Rights(None, {})
 
 
-def rights_of(user: User | None, tenant: Tenant, role: TenantRole | None = None) -> Rights:
+def rights_of(user: User | None, tenant: Tenant, role: TenantRole | None = None, *, grants: bool = True) -> Rights:
     """The role's defaults (everywhere) plus the user's grants with their scopes, and mentoring.
 
     A permission held unscoped, by role or by grant, reaches everywhere whatever else is
     granted; a scoped grant of a permission that cannot be narrowed counts for nothing.
-    Grants and mentoring come in one query: this runs on every request.
+    Grants and mentoring come in one query: this runs on every request, and not at all when
+    the caller knows there are none (``grants=False``: the request's membership said so).
     """
     if user is None or not user.is_active:
         return NO_RIGHTS
     role = role if role is not None else role_in(user, tenant)
     if role is None:
         return NO_RIGHTS
+    if not grants:
+        return Rights(role, dict.fromkeys(ROLE_DEFAULTS[role], EVERYWHERE))
     granted = sa.select(UserPermission.permission, UserPermission.scope).where(
         UserPermission.tenant_id == tenant.id, UserPermission.user_id == user.id
     )

@@ -74,8 +74,10 @@ def load_request_context() -> None:
     g.tenant, g.role = access.tenant, access.role
     get_locale()  # settled while the tenant row is at hand: the 500 page must not query for it
     set_tenant(access.tenant.id)
-    g.rights = rights_of(current_user, access.tenant, access.role)
+    g.rights = rights_of(current_user, access.tenant, access.role, grants=access.has_grants is not False)
     g.permissions = g.rights.permissions
+    if access.unread is not None and request.method in ("GET", "HEAD"):
+        g.unread_notifications = access.unread  # a write in this request may change it: then it is counted
 
 
 def require_tenant() -> Response | None:
@@ -90,7 +92,8 @@ def require_tenant() -> Response | None:
 def unread_notifications() -> int:
     """The bell's number: counted once per request, and only by a page that shows the bell.
 
-    The top bar calls it, so e-mails and error pages rendered in a request pay nothing.
+    A page read (GET) has it already, from the query that loaded the user's companies. The
+    top bar calls it, so e-mails and error pages rendered in a request pay nothing.
     Platform screens lift the tenant (``PlatformModelView``): there the bell shows no number.
     """
     if "unread_notifications" not in g:

@@ -16,7 +16,7 @@ from sqlalchemy import event, inspect
 
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.models import Membership, Tenant, User
+from lms.models import Membership, ModuleMentor, Notification, Tenant, User, UserPermission
 from lms.models.enums import TenantRole
 from lms.models.types import utcnow
 from lms.permissions import is_platform_staff
@@ -96,6 +96,10 @@ class TenantAccess:
     tenant: Tenant
     role: TenantRole
     support: bool = False
+    # Read with the membership by ``user_and_tenants``, so that a request of a learner with no
+    # grant costs no query for rights or the bell (issue 12, item 1); None: not read, ask.
+    has_grants: bool | None = None
+    unread: int | None = None
 
 
 def tenants_open_to(user: User) -> list[TenantAccess]:
@@ -105,10 +109,28 @@ def tenants_open_to(user: User) -> list[TenantAccess]:
 
 def user_and_tenants(user_id: int) -> tuple[User | None, list[TenantAccess]]:
     """The user with the tenants open to them, in one query: every signed-in request needs both
-    (the session check and the switcher), and a round trip costs more than the query."""
+    (the session check and the switcher), and a round trip costs more than the query.
+
+    Each company comes with whether the user holds a grant or mentors a module there (most
+    learners do neither, and then their rights are their role's: ``rights_of`` needs no
+    query) and their unread notifications there (the bell): two index probes per membership.
+    """
+    grants = sa.or_(
+        sa.select(UserPermission.id)
+        .where(UserPermission.user_id == User.id, UserPermission.tenant_id == Membership.tenant_id)
+        .exists(),
+        sa.select(ModuleMentor.module_id)
+        .where(ModuleMentor.user_id == User.id, ModuleMentor.tenant_id == Membership.tenant_id)
+        .exists(),
+    )
+    unread = (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.tenant_id == Membership.tenant_id, ~Notification.is_read)
+        .scalar_subquery()
+    )
     with unscoped("memberships of the signed-in user"):
         rows = db.session.execute(
-            sa.select(User, Tenant, Membership.role)
+            sa.select(User, Tenant, Membership.role, grants, unread)
             .outerjoin(Membership, sa.and_(Membership.user_id == User.id, Membership.is_active))
             .outerjoin(Tenant, sa.and_(Tenant.id == Membership.tenant_id, Tenant.is_active))
             .where(User.id == user_id)
@@ -116,7 +138,12 @@ def user_and_tenants(user_id: int) -> tuple[User | None, list[TenantAccess]]:
         ).all()
     if not rows:
         return None, []
-    return rows[0][0], [TenantAccess(tenant, role) for _, tenant, role in rows if tenant is not None]
+    accesses = [
+        TenantAccess(tenant, role, has_grants=bool(granted), unread=count)
+        for _, tenant, role, granted, count in rows
+        if tenant is not None
+    ]
+    return rows[0][0], accesses
 
 
 def access_to_tenant(user: User, tenant_id: int) -> TenantAccess | None:
