@@ -98,6 +98,22 @@ def send_test_mail_command(to: str) -> None:
     help="Bulk: section completions across the learners.",
 )
 @click.option("--xp", "xp_transactions", type=click.IntRange(min=0), default=0, help="Bulk: XP transactions.")
+@click.option(
+    "--certificates",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Bulk: certificates (default: a tenth of the assigned learner-module pairs).",
+)
+@click.option(
+    "--attempts", type=click.IntRange(min=0), default=None, help="Bulk: quiz attempts (default: one per learner)."
+)
+@click.option(
+    "--sessions-per-user",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Bulk: usage sessions per learner over the last 12 weeks.",
+)
 def seed_demo_command(
     slug: str | None,
     users: int | None,
@@ -106,6 +122,9 @@ def seed_demo_command(
     groups: int,
     completions: int | None,
     xp_transactions: int,
+    certificates: int | None,
+    attempts: int | None,
+    sessions_per_user: int,
 ) -> None:
     """Create the demo companies (idempotent), or with size options a large tenant for benchmarks."""
     from lms.demo.seed import DEMO_PASSWORD, demo_logins, has_schema, seed_demo
@@ -113,7 +132,10 @@ def seed_demo_command(
 
     if not has_schema():
         raise click.ClickException("the database has no tables yet: run `flask db upgrade` first")
-    if any(value is not None for value in (slug, users, modules, completions)) or xp_transactions:
+    if (
+        any(value is not None for value in (slug, users, modules, completions, certificates, attempts))
+        or xp_transactions
+    ):
         from lms.demo.bulk import BulkSize, seed_bulk
 
         size = BulkSize(
@@ -124,6 +146,9 @@ def seed_demo_command(
             groups=groups,
             completions=completions if completions is not None else 10 * (users or 1000),
             xp_transactions=xp_transactions,
+            certificates=certificates,
+            attempts=attempts,
+            sessions_per_user=sessions_per_user,
         )
         seed_bulk(size)
         return
@@ -164,3 +189,42 @@ def xp_rebuild_command(slug: str | None, check: bool) -> None:
         return
     db.session.commit()
     click.echo(f"{len(differences)} balance(s) or monthly total(s) rebuilt")
+
+
+@lms_cli.command("audit-verify")
+@click.option("--tenant", "slug", default=None, help="Only this tenant's chain (default: every chain, platform too).")
+def audit_verify_command(slug: str | None) -> None:
+    """Walk the audit log's hash chains and name the first broken row; exit 1 if any (issue 13, item 7)."""
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+    from lms.models import Tenant
+    from lms.services import audit_chain
+
+    if slug is None:
+        chains = audit_chain.every_chain()
+    else:
+        tenant_id = db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug))
+        if tenant_id is None:
+            raise click.ClickException(f"no tenant with slug {slug!r}")
+        chains = [tenant_id]
+    slugs = dict(db.session.execute(sa.select(Tenant.id, Tenant.slug)).all())
+    broken = False
+    for tenant_id in chains:
+        name = f"tenant {slugs[tenant_id]}" if tenant_id is not None else "platform"
+        verdict = audit_chain.verify_chain(tenant_id)
+        if verdict.broken is not None:
+            fault = verdict.broken
+            when = fault.created_at.isoformat() if fault.created_at is not None else "unknown time"
+            click.echo(
+                f"{name}: chain broken at row {fault.row_id} (seq {fault.chain_seq}, {when}, {fault.action}): "
+                f"{audit_chain.BREAK_REASONS[fault.reason]}"
+            )
+            broken = True
+        elif verdict.last_at is None:
+            click.echo(f"{name}: chain verified: 0 rows")
+        else:
+            click.echo(f"{name}: chain verified: {verdict.last_seq} rows up to {verdict.last_at.isoformat()}")
+    db.session.commit()  # the checkpoints of the chains found intact
+    if broken:
+        raise SystemExit(1)

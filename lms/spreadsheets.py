@@ -32,6 +32,7 @@ from flask import Response, stream_with_context
 from flask_babel import get_timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from lms.tenancy import current_tenant_id, set_tenant
 
@@ -128,7 +129,7 @@ def write_xlsx(table: Table, out: BinaryIO) -> None:
 
 def _bold(sheet: Any, value: Any) -> WriteOnlyCell:
     label = WriteOnlyCell(sheet, value=value)
-    label.font = label.font.copy(bold=True)
+    label.font = Font(bold=True)
     return label
 
 

@@ -146,6 +146,20 @@ def _status(view: Any, context: Any, model: Certificate, name: str) -> str:
     return str(certificates.STATUS_LABELS[certificates.status_of(model, utcnow(), renewed=model.id in renewed)])
 
 
+def _evidence(view: Any, context: Any, model: Certificate, name: str) -> str:
+    """What earned the certificate (issue 13, item 7): the passing attempt or the override."""
+    attempt, override = model.quiz_attempt, model.progress_override
+    if attempt is not None:
+        return _(
+            "Quiz passed with %(score)d %% (attempt %(number)d)",
+            score=round(attempt.score or 0),
+            number=attempt.attempt_number,
+        )
+    if override is not None:
+        return _("Progress override: %(reason)s", reason=override.reason)
+    return _("Sections completed; no quiz attempt or override recorded")
+
+
 def _may_change() -> bool:
     return user_passes(Permission.OVERRIDE_PROGRESS)
 
@@ -171,7 +185,7 @@ class CertificateView(TenantModelView):
         "expires_at",
         "revoked_at",
     )
-    column_details_list = (*column_list, "revoked_reason", "module_version", "previous_certificate")
+    column_details_list = (*column_list, "revoked_reason", "module_version", "evidence", "previous_certificate")
     column_labels: ClassVar = {
         "unique_code": _l("Code"),
         "completed_at": _l("Completed"),
@@ -180,10 +194,11 @@ class CertificateView(TenantModelView):
         "revoked_at": _l("Revoked"),
         "revoked_reason": _l("Reason for revoking"),
         "module_version": _l("Module version"),
+        "evidence": _l("Earned by"),
         "previous_certificate": _l("Renews"),
     }
     column_formatters: ClassVar = {"status": _status}
-    column_formatters_detail: ClassVar = column_formatters
+    column_formatters_detail: ClassVar = {**column_formatters, "evidence": _evidence}
     column_filters = (
         StatusFilter(_l("Status")),
         "module.title",

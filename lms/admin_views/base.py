@@ -35,19 +35,23 @@ list in chunks with constant memory; there is no row limit to cut a file silentl
 
 from __future__ import annotations
 
+import enum
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView, tools
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.model import typefmt
 from flask_admin.tools import iterdecode
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect
 from sqlalchemy.exc import DataError, IntegrityError
@@ -59,10 +63,13 @@ from lms.admin_views.labels import COLUMN_LABELS
 from lms.admin_views.lists import ListAtScale
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.models.enums import AuditAction, Permission, TenantRole
-from lms.models.types import integer_range, row_id
-from lms.permissions import OutOfReach, Reach, current_reach, is_platform_staff
+from lms.i18n import label
+from lms.models.enums import AuditAction, Permission, TenantPlan, TenantRole, TenantTheme
+from lms.models.types import UtcDateTime, integer_range, is_row_id, row_id, utcnow
+from lms.permissions import OutOfReach, Reach, current_reach, current_rights, is_platform_staff, progress_reach
+from lms.services import desk, operations
 from lms.services.audit import audit
+from lms.services.desk import Count
 from lms.tenancy import set_tenant
 
 log = logging.getLogger(__name__)
@@ -95,19 +102,278 @@ def user_passes(rule: Rule) -> bool:
 
 
 def changed_fields(model: Any, created: bool) -> dict[str, Any]:
-    """The columns a write changed, new values only; secrets and timestamps left out."""
+    """What a write changed, as audit metadata: ``changes`` holds the new values and, for an
+    update, ``previous`` the old value of each changed column, so the trail reads
+    "old → new" (issue 13, item 7). Secrets and timestamps are left out."""
     state = inspect(model)
     changes: dict[str, Any] = {}
+    previous: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
         if attr.key in _NEVER_AUDITED or attr.key == "tenant_id":
             continue
         history = state.attrs[attr.key].history
-        if created or history.has_changes():
-            value = getattr(model, attr.key)
-            if created and value is None:
+        if created:
+            if (value := getattr(model, attr.key)) is not None:
+                changes[attr.key] = value
+        elif history.has_changes():
+            changes[attr.key] = getattr(model, attr.key)
+            if history.deleted:
+                previous[attr.key] = history.deleted[0]
+    return {"changes": changes} if created else {"changes": changes, "previous": previous}
+
+
+# --- Audit details as people read them (issue 13, item 7) -----------------------------------
+# The stored JSON is the evidence and stays as written; the audit screen, its details and its
+# export show it as "Field: old → new" lines, with labels for columns, actions and record
+# types, enum values by their names, and ids of people, modules and groups as their names.
+
+AUDIT_ACTION_LABELS: dict[AuditAction, Any] = {
+    AuditAction.USER_CREATED: _l("Person added"),
+    AuditAction.USER_UPDATED: _l("Person changed"),
+    AuditAction.USER_DEACTIVATED: _l("Person deactivated"),
+    AuditAction.USER_REACTIVATED: _l("Person reactivated"),
+    AuditAction.USER_INVITED: _l("Person invited"),
+    AuditAction.USER_ROLE_CHANGED: _l("Role changed"),
+    AuditAction.MEMBERSHIP_REMOVED: _l("Removed from the company"),
+    AuditAction.LOGIN_SUCCEEDED: _l("Signed in"),
+    AuditAction.LOGIN_FAILED: _l("Failed sign-in"),
+    AuditAction.LOGOUT: _l("Signed out"),
+    AuditAction.PASSWORD_RESET_REQUESTED: _l("Password reset requested"),
+    AuditAction.PASSWORD_CHANGED: _l("Password changed"),
+    AuditAction.PERMISSION_GRANTED: _l("Permission granted"),
+    AuditAction.PERMISSION_REVOKED: _l("Permission revoked"),
+    AuditAction.TENANT_CREATED: _l("Company created"),
+    AuditAction.TENANT_UPDATED: _l("Company settings changed"),
+    AuditAction.SUPPORT_ACCESS: _l("Support access"),
+    AuditAction.RECORD_CREATED: _l("Record created"),
+    AuditAction.RECORD_UPDATED: _l("Record changed"),
+    AuditAction.RECORD_DELETED: _l("Record deleted"),
+    AuditAction.GROUP_CREATED: _l("Group created"),
+    AuditAction.GROUP_UPDATED: _l("Group changed"),
+    AuditAction.GROUP_DELETED: _l("Group deleted"),
+    AuditAction.GROUP_MEMBER_ADDED: _l("Added to a group"),
+    AuditAction.GROUP_MEMBER_REMOVED: _l("Removed from a group"),
+    AuditAction.MODULE_CREATED: _l("Module created"),
+    AuditAction.MODULE_UPDATED: _l("Module changed"),
+    AuditAction.MODULE_PUBLISHED: _l("Module published"),
+    AuditAction.MODULE_ARCHIVED: _l("Module archived"),
+    AuditAction.MODULE_DELETED: _l("Module deleted"),
+    AuditAction.MODULE_VERSION_PUBLISHED: _l("New module version published"),
+    AuditAction.MODULE_ASSIGNED: _l("Module assigned"),
+    AuditAction.MODULE_UNASSIGNED: _l("Module unassigned"),
+    AuditAction.QUIZ_UPDATED: _l("Quiz changed"),
+    AuditAction.PROGRESS_OVERRIDDEN: _l("Progress overridden"),
+    AuditAction.CERTIFICATE_REVOKED: _l("Certificate revoked"),
+    AuditAction.ASSET_BULK_DELETED: _l("Media files deleted"),
+    AuditAction.RADAR_POST_APPROVED: _l("Radar post approved"),
+    AuditAction.RADAR_POST_REJECTED: _l("Radar post rejected"),
+    AuditAction.XP_ADJUSTED: _l("XP adjusted"),
+    AuditAction.REDEMPTION_APPROVED: _l("Reward redemption approved"),
+    AuditAction.REDEMPTION_REJECTED: _l("Reward redemption rejected"),
+    AuditAction.SUGGESTION_APPROVED: _l("Suggestion approved"),
+    AuditAction.SUGGESTION_REJECTED: _l("Suggestion rejected"),
+    AuditAction.SUGGESTION_CONVERTED: _l("Suggestion converted to a module"),
+}
+
+ENTITY_LABELS: dict[str, Any] = {
+    "user": _l("Person"),
+    "membership": _l("Membership"),
+    "user_permission": _l("Permission"),
+    "email_preference": _l("Email preference"),
+    "tenant": _l("Company"),
+    "group": _l("Group"),
+    "user_group": _l("Group member"),
+    "module": _l("Module"),
+    "module_group": _l("Assignment"),
+    "module_category": _l("Category"),
+    "section": _l("Section"),
+    "attachment": _l("Attachment"),
+    "tag": _l("Tag"),
+    "quiz": _l("Quiz"),
+    "quiz_question": _l("Quiz question"),
+    "quiz_attempt": _l("Quiz attempt"),
+    "certificate": _l("Certificate"),
+    "progress_override": _l("Progress override"),
+    "reward": _l("Reward"),
+    "reward_redemption": _l("Reward redemption"),
+    "xp_transaction": _l("XP entry"),
+    "knowledge_suggestion": _l("Suggestion"),
+    "mentor_radar_post": _l("Radar post"),
+    "mentor_live_event": _l("Live event"),
+    "media_asset": _l("Media file"),
+    "changelog_entry": _l("Release note"),
+    "job": _l("Background job"),
+}
+
+_DETAIL_LABELS: dict[str, Any] = {
+    "email": _l("Email"),
+    "role": _l("Role"),
+    "previous": _l("Previous role"),
+    "permission": _l("Permission"),
+    "scope": _l("Scope"),
+    "group_ids": _l("Groups"),
+    "code": _l("Code"),
+    "record": _l("Record"),
+    "summary": _l("Summary"),
+    "via": _l("Through"),
+    "reward": _l("Reward"),
+    "operation": _l("Operation"),
+    "all_tenants": _l("All companies"),
+    "deadline_days": _l("Days to finish"),
+    "is_mandatory": _l("Mandatory"),
+    "allow_certificate": _l("Certificate allowed"),
+    "validity_months": _l("Valid for (months)"),
+    "plan": _l("Plan"),
+    "theme": _l("Theme"),
+    "locale": _l("Language"),
+    "timezone": _l("Time zone"),
+    "slug": _l("Address name"),
+    "email_frequency": _l("Email frequency"),
+}
+
+# Details keys outside ``changes`` that name records or enum values, whatever the table.
+_DETAIL_KINDS = {"user_id": "user", "module_id": "module", "group_id": "group", "group_ids": "group"}
+_DETAIL_ENUMS: dict[str, type[enum.Enum]] = {
+    "role": TenantRole,
+    "previous": TenantRole,
+    "permission": Permission,
+    "plan": TenantPlan,
+    "theme": TenantTheme,
+}
+
+
+def _namers() -> dict[str, tuple[Any, Any, Any]]:
+    """Per kind of record: its id column, its name, and what keeps it to the company's own."""
+    from lms.models import Group, Membership, Module, ModuleCategory, Quiz, Reward, User
+
+    member = sa.select(Membership.user_id).scalar_subquery()
+    return {
+        "user": (User.id, sa.func.coalesce(sa.func.nullif(User.name, ""), User.email), User.id.in_(member)),
+        "module": (Module.id, Module.title, sa.true()),
+        "group": (Group.id, Group.name, sa.true()),
+        "quiz": (Quiz.id, Quiz.title, sa.true()),
+        "module_category": (ModuleCategory.id, ModuleCategory.name, sa.true()),
+        "reward": (Reward.id, Reward.title, sa.true()),
+    }
+
+
+def _mapper_of(table: str) -> Any:
+    return next((m for m in db.Model.registry.mappers if m.local_table.name == table), None)
+
+
+def _column(table: str, key: str) -> sa.Column[Any] | None:
+    mapper = _mapper_of(table)
+    return mapper.columns.get(key) if mapper is not None else None
+
+
+def _kind_of(table: str, key: str) -> str | None:
+    """The kind of record a details key names: the table a column's foreign key points at, or
+    ``_DETAIL_KINDS`` for keys outside a table."""
+    column = _column(table, key) if key != "tenant_id" else None
+    if column is not None:
+        referred = {fk.column.table.name for fk in column.foreign_keys} - {"tenant"}
+        if len(referred) == 1:
+            return referred.pop()
+    return _DETAIL_KINDS.get(key)
+
+
+class AuditDetails:
+    """Audit rows as people read them, for one page or export chunk: every id the rows name is
+    looked up in one query per kind of record (no query per row)."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        rows = list(rows)
+        wanted: dict[str, set[int]] = {}
+        for row in rows:
+            if row.entity_id and row.entity_id.isdigit():
+                wanted.setdefault(row.entity_type, set()).add(int(row.entity_id))
+            for table, key, value in self._values(row):
+                kind = _kind_of(table, key)
+                if kind is not None:
+                    wanted.setdefault(kind, set()).update(v for v in _as_list(value) if is_row_id(v))
+        namers = _namers()
+        self.names: dict[str, dict[int, str]] = {}
+        for kind, ids in wanted.items():
+            if kind in namers and ids:
+                id_column, name, own = namers[kind]
+                self.names[kind] = dict(
+                    db.session.execute(sa.select(id_column, name).where(id_column.in_(ids), own)).all()
+                )
+
+    @staticmethod
+    def _values(row: Any) -> Iterator[tuple[str, str, Any]]:
+        """(table, key, value) of every detail, nested ones included; a changed field's table is the row's."""
+
+        def walk(table: str, items: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, str, Any]]:
+            for key, value in items:
+                if isinstance(value, dict):
+                    yield from walk(row.entity_type if key in ("changes", "previous") else "", value.items())
+                else:
+                    yield table, key, value
+
+        yield from walk("", row.details.items() if isinstance(row.details, dict) else ())
+
+    def record(self, row: Any) -> str:
+        """The record an entry is about: its name where it has one, else its number."""
+        if row.entity_id is None:
+            return ""
+        named = self.names.get(row.entity_type, {})
+        return named.get(int(row.entity_id), row.entity_id) if row.entity_id.isdigit() else row.entity_id
+
+    def lines(self, row: Any) -> list[str]:
+        """``Field: value`` per detail; a changed field as ``Field: old → new``."""
+        details = row.details if isinstance(row.details, dict) else {"": row.details}
+        previous = details.get("previous") if isinstance(details.get("previous"), dict) else {}
+        lines = []
+        for key, value in details.items():
+            if key == "previous" and isinstance(value, dict):
                 continue
-            changes[attr.key] = value
-    return changes
+            if key == "changes" and isinstance(value, dict):
+                for field, new in value.items():
+                    shown = self.value(row.entity_type, field, new)
+                    if field in previous:
+                        shown = f"{self.value(row.entity_type, field, previous[field])} → {shown}"
+                    lines.append(f"{_field_label(field)}: {shown}")
+            else:
+                lines.append(f"{_field_label(key)}: {self.value('', key, value)}")
+        return lines
+
+    def value(self, table: str, key: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(value, dict):
+            return "; ".join(f"{_field_label(k)}: {self.value(table, k, v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return ", ".join(self.value(table, key, item) for item in value) or "—"
+        kind = _kind_of(table, key) if table else _DETAIL_KINDS.get(key)
+        if kind is not None and is_row_id(value):
+            return self.names.get(kind, {}).get(value, f"#{value}")
+        return _plain(table, key, value)
+
+
+def _plain(table: str, key: str, value: Any) -> str:
+    """A value without a record behind it: an enum by its label, a moment in the company's zone."""
+    column = _column(table, key) if table else None
+    enum_class = getattr(column.type, "enum_class", None) if column is not None else _DETAIL_ENUMS.get(key)
+    if enum_class is not None and isinstance(value, str) and value in enum_class.__members__:
+        return label(enum_class[value])
+    if column is not None and isinstance(column.type, sa.DateTime | UtcDateTime) and isinstance(value, str):
+        try:
+            return format_datetime(datetime.fromisoformat(value), "short")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _field_label(key: str) -> str:
+    text = COLUMN_LABELS.get(key) or _DETAIL_LABELS.get(key) or COLUMN_LABELS.get(key.removesuffix("_id"))
+    return str(text) if text is not None else key.replace("_", " ").capitalize()
 
 
 def row_key(model: type, id: Any) -> tuple[str, ...] | None:
@@ -396,7 +662,7 @@ class TenantModelView(AccessMixin, ListAtScale, ModelView):
         if not self.within_reach(model):
             raise OutOfReach(_("This record is outside the groups you manage."))
         action = self.audit_actions["create" if is_created else "update"]
-        audit(action, model, entity_type=self.audit_entity, changes=changes)
+        audit(action, model, entity_type=self.audit_entity, **changes)
 
     def on_model_delete(self, model: Any) -> None:
         audit(self.audit_actions["delete"], model, entity_type=self.audit_entity, record=str(model))
@@ -420,7 +686,25 @@ class PlatformModelView(TenantModelView):
 
 
 class AdminHome(AccessMixin, AdminIndexView):
-    """/admin/: the menu by category, and for platform staff the platform screens."""
+    """/admin/: HR's desk (issue 13, item 8), the menu by category, and for platform staff the
+    platform screens.
+
+    The desk is a card per thing waiting for someone (``services.desk``), each a count that
+    links to the screen listing those rows, filtered. A card is shown to whom may open its
+    screen, and only when the app has that screen (the admin view of ``endpoint``): one rule,
+    read from the views themselves, so a card never promises a list its viewer gets a 403
+    for, and the radar posts card appears once a ``radar_posts`` view is registered.
+    """
+
+    # (count, endpoint of its screen, how its link filters that screen, label); a
+    # ``("status", value)`` filter is the screen's own list filter "status equals value".
+    DESK: ClassVar[tuple[tuple[Count, str, dict[str, str] | tuple[str, str], Any], ...]] = (
+        (Count.OVERDUE, "progress_report", {"status": "overdue"}, _l("Overdue learners")),
+        (Count.EXPIRING, "compliance_report", {"bucket": "expiring"}, _l("Certificates expiring this month")),
+        (Count.REDEMPTIONS, "redemptions", ("status", "PENDING"), _l("Redemptions waiting for approval")),
+        (Count.SUGGESTIONS, "suggestions", ("status", "OPEN"), _l("Suggestions waiting for a decision")),
+        (Count.RADAR_POSTS, "radar_posts", ("status", "PENDING"), _l("Radar posts waiting for approval")),
+    )
 
     def is_accessible(self) -> bool:
         if not current_user.is_authenticated:
@@ -433,4 +717,35 @@ class AdminHome(AccessMixin, AdminIndexView):
 
     @expose("/")
     def index(self) -> str:
-        return self.render("admin/home.html")
+        return self.render("admin/home.html", desk=self._desk() if g.get("tenant") is not None else [])
+
+    def _openable(self) -> dict[str, Any]:
+        """The admin views the signed-in user may open, by endpoint."""
+        return {view.endpoint: view for view in self.admin._views if view.is_accessible()}
+
+    def _desk(self) -> list[desk.Card]:
+        views = self._openable()
+        shown = [card for card in self.DESK if card[1] in views]
+        numbers = desk.counts(
+            [card[0] for card in shown], progress_reach(current_rights()), utcnow(), ZoneInfo(g.tenant.timezone)
+        )
+        cards = [
+            desk.Card(str(label), numbers[count], self._desk_link(views[endpoint], link))
+            for count, endpoint, link, label in shown
+        ]
+        if "operations" in views and not operations.jobs_run_inline():
+            failed = desk.failed_jobs(g.tenant.id, is_platform_staff(current_user))
+            cards.append(desk.Card(_("Failed jobs"), failed, url_for("operations.index")))
+        return cards
+
+    @staticmethod
+    def _desk_link(view: Any, link: dict[str, str] | tuple[str, str]) -> str:
+        """The URL of ``view``'s screen filtered as a desk card says: query arguments of a report,
+        or a model list's own equality filter on a column (the list unfiltered if it has none)."""
+        if isinstance(link, dict):
+            return url_for(f"{view.endpoint}.index", **link)
+        column, value = link
+        for arg, (_index, flt) in (getattr(view, "_filter_args", None) or {}).items():
+            if isinstance(flt, FilterEqual) and getattr(flt.column, "key", None) == column:
+                return url_for(f"{view.endpoint}.index_view", **{f"flt0_{arg}": value})
+        return url_for(f"{view.endpoint}.index_view")

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from flask import flash, g, redirect
+from flask import flash, g, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, lazyload, selectinload
 from werkzeug.wrappers import Response
@@ -24,7 +25,7 @@ from wtforms import ColorField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import AccessMixin, TenantModelView
+from lms.admin_views.base import AUDIT_ACTION_LABELS, ENTITY_LABELS, AccessMixin, AuditDetails, TenantModelView
 from lms.admin_views.filters import time_filters
 from lms.admin_views.forms import LANGUAGES, enum_choices, enum_coerce, unique_name
 from lms.admin_views.loaders import MemberLoader, groups_within, with_people
@@ -35,10 +36,11 @@ from lms.i18n import label
 from lms.models import AuditLog, EmailPreference, Group, Membership, User, UserGroup, UserPermission
 from lms.models.enums import AuditAction, Permission, TenantPlan, TenantRole, TenantTheme
 from lms.permissions import can_manage_settings, current_rights
-from lms.services import invites, memberships, tenants
+from lms.services import audit_chain, invites, memberships, tenants
 from lms.services.invites import AlreadyMember
 from lms.services.memberships import RightsRefused
 from lms.services.plans import PlanLimitReached
+from lms.tenancy import current_tenant_id
 
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
@@ -328,10 +330,20 @@ class EmailPreferenceView(TenantModelView):
         return super().get_query().options(*with_people(EmailPreference.user))
 
 
+def _audit_details(model: AuditLog) -> AuditDetails:
+    """The page's names (``AuditLogView.prepare_rows``), or this row's own where no page loaded them."""
+    details = g.get("audit_details")
+    return details if details is not None else AuditDetails([model])
+
+
 class AuditLogView(TenantModelView):
     """The company's audit trail: read-only, newest first, exportable (DESIGN.md: audit).
 
-    The table grows without bound, so the pager does not count rows.
+    The table grows without bound, so the pager does not count rows. Entries read as people
+    write them: actions and record types in words, details as "Field: old → new" with the
+    names of the people, modules and groups they mention, looked up once per page
+    (``base.AuditDetails``). Above the list, how far the tenant's hash chain is verified
+    (``services.audit_chain.screen_check``: a bounded step from the checkpoint per visit).
     """
 
     permission = Permission.VIEW_AUDIT_LOG
@@ -340,6 +352,7 @@ class AuditLogView(TenantModelView):
     allow_delete = False
     allow_export = True
     simple_list_pager = True
+    list_template = "admin/audit/list.html"
     column_list = ("created_at", "actor.email", "action", "entity_type", "entity_id", "details", "ip_address")
     column_details_list = column_list
     column_export_list = column_list
@@ -352,13 +365,43 @@ class AuditLogView(TenantModelView):
         "details": _l("Details"),
         "ip_address": _l("IP address"),
     }
+    column_formatters: ClassVar = {
+        "action": lambda view, context, model, name: str(AUDIT_ACTION_LABELS.get(model.action, label(model.action))),
+        "entity_type": lambda view, context, model, name: str(
+            ENTITY_LABELS.get(model.entity_type, model.entity_type.replace("_", " ").capitalize())
+        ),
+        "entity_id": lambda view, context, model, name: _audit_details(model).record(model),
+        "details": lambda view, context, model, name: Markup("<br>").join(_audit_details(model).lines(model)),
+    }
+    column_formatters_detail: ClassVar = column_formatters
+    column_formatters_export: ClassVar = {
+        **column_formatters,
+        "details": lambda view, context, model, name: "; ".join(_audit_details(model).lines(model)),
+    }
+    column_choices: ClassVar = {"action": [(action.name, text) for action, text in AUDIT_ACTION_LABELS.items()]}
     column_sortable_list = ("created_at",)
     column_filters = ("action", "actor.email", "entity_type", *time_filters(AuditLog.created_at, _l("When")))
     column_default_sort = ("created_at", True)
     column_auto_select_related = False
 
+    @expose("/")
+    def index_view(self) -> str | tuple[str, int]:
+        """The list, below the state of the tenant's audit chain; the step it verified is kept."""
+        if not self.beyond_depth(request.args.get("page", 0, type=int)):
+            g.audit_chain = audit_chain.screen_check(current_tenant_id())
+            db.session.commit()
+        return super().index_view()
+
     def get_query(self) -> Query[AuditLog]:
         return super().get_query().options(selectinload(AuditLog.actor).load_only(User.email))
+
+    def prepare_rows(self, rows: list[AuditLog]) -> None:
+        g.audit_details = AuditDetails(rows)
+
+    def get_one(self, id: Any) -> AuditLog:
+        model = super().get_one(id)
+        self.prepare_rows([model])
+        return model
 
 
 def _manages_settings(role: TenantRole | None, permissions: frozenset[Permission]) -> bool:

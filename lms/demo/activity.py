@@ -1,5 +1,5 @@
 """The learners' activity part of ``seed-demo``: notifications, quiz attempts, certificates in
-every state and XP histories with a holder of every rank.
+every state, XP histories with a holder of every rank and usage sessions.
 
 Attempts are scored and certificates claimed by the services themselves, so the pages show
 what real learning would have produced.
@@ -7,6 +7,7 @@ what real learning would have produced.
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,15 @@ from flask_babel import lazy_gettext as _l
 
 from lms.extensions import db
 from lms.i18n import tenant_locale
-from lms.models import Notification, ProgressOverride, Quiz, QuizAttempt, SectionCompletion, XpTransaction
+from lms.models import (
+    Notification,
+    ProgressOverride,
+    Quiz,
+    QuizAttempt,
+    SectionCompletion,
+    UserSession,
+    XpTransaction,
+)
 from lms.models.enums import ModuleStatus, NotificationType, XpSourceType
 from lms.services import certificates, quizzes, standings, xp, xp_rebuild
 from lms.services.certificates import add_months
@@ -237,3 +246,46 @@ def seed_xp_histories(builder: _TenantBuilder) -> None:
         transaction.created_at = builder.now - timedelta(days=3 * index, hours=index % 5)
     # The ledger moved back in time: its monthly totals follow it (issue 12, item 2).
     xp_rebuild.rebuild(builder.tenant.id)
+
+
+# Usage sessions (issue 13, item 5): how many visits a week each account makes, so the
+# usage charts tell a busy learner from an occasional one; each lasts 5 to 40 minutes.
+USAGE_WEEKS = 12
+USAGE_PER_WEEK: dict[str, int] = {
+    "hr": 5,
+    "learner1": 5,
+    "mentor": 4,
+    "learner2": 4,
+    "manager": 3,
+    "learner4": 3,
+    "learner3": 2,
+    "learner5": 1,
+    "viewer": 1,
+}
+
+
+def seed_usage_sessions(builder: _TenantBuilder) -> None:
+    """Visits over the last 12 weeks, at most one a day per account, during working hours (UTC),
+    ending before today. The same every run: the spread is drawn from the company's slug."""
+    rng = random.Random(f"usage:{builder.tenant.slug}")  # noqa: S311 - demo timestamps, not secrets
+    today = builder.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = []
+    for key, per_week in USAGE_PER_WEEK.items():
+        for week in range(USAGE_WEEKS):
+            visits = min(7, max(0, per_week + rng.randint(-1, 1)))
+            for day in rng.sample(range(7), visits):
+                started = today - timedelta(days=7 * week + day + 1, hours=-rng.randrange(6, 17))
+                started += timedelta(minutes=rng.randrange(60))
+                duration = rng.randrange(5 * 60, 40 * 60 + 1)
+                rows.append(
+                    {
+                        "tenant_id": builder.tenant.id,
+                        "user_id": builder.users[key].id,
+                        "started_at": started,
+                        "last_ping_at": started + timedelta(seconds=duration),
+                        "duration_seconds": duration,
+                        "created_at": started,
+                        "updated_at": started,
+                    }
+                )
+    db.session.execute(sa.insert(UserSession), rows)

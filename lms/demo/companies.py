@@ -3,7 +3,7 @@ Slovenian distributor (``globex.json``), each with its own courses, plus the pla
 
 The data is plain JSON so content can be edited without touching code; this module only gives it
 types. Module, category and tag names are referenced by their exact text, and users by the keys
-"owner", "hr", "mentor", "learner1".."learner5" and "viewer". Enum values are member names.
+"owner", "hr", "mentor", "learner1".."learner5", "viewer" and "manager". Enum values are member names.
 """
 
 from __future__ import annotations
@@ -97,7 +97,10 @@ class DemoTenant:
     tags: tuple[str, ...]
     modules: tuple[DemoModule, ...]
     groups: tuple[DemoGroup, ...]
-    # user key ("owner", "hr", "mentor", "learner1".."learner5", "viewer") -> full name
+    # the group whose progress the "manager" user follows (scoped grants); one of its
+    # mandatory deadlines has passed, so the manager's screens show an overdue learner
+    managed_group: str
+    # user key ("owner", "hr", "mentor", "learner1".."learner5", "viewer", "manager") -> full name
     user_names: dict[str, str] = field(default_factory=dict)
 
 

@@ -12,7 +12,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from lms.demo.activity import seed_certificates, seed_notifications, seed_quiz_attempts, seed_xp_histories
+from lms.demo.activity import (
+    seed_certificates,
+    seed_notifications,
+    seed_quiz_attempts,
+    seed_usage_sessions,
+    seed_xp_histories,
+)
 from lms.demo.companies import PLATFORM_CHANGELOG, TENANTS, DemoModule, DemoSection, DemoTenant
 from lms.demo.rewards import seed_rewards
 from lms.demo.suggestions import seed_suggestions
@@ -35,11 +41,13 @@ from lms.models import (
     User,
     UserGroup,
     UserModuleLastAccess,
+    UserPermission,
     UserPinnedModule,
 )
 from lms.models.enums import (
     AttachmentType,
     ModuleStatus,
+    Permission,
     Role,
     TenantRole,
     VideoSourceType,
@@ -60,7 +68,15 @@ USER_ROLES: dict[str, TenantRole] = {
     "mentor": TenantRole.EMPLOYEE,
     **{f"learner{n}": TenantRole.EMPLOYEE for n in range(1, 6)},
     "viewer": TenantRole.VIEWER,
+    "manager": TenantRole.EMPLOYEE,
 }
+# A team lead who follows one group (issue 13: demo data): an employee whose grants reach
+# only the company's ``managed_group``.
+MANAGER_GRANTS = (Permission.VIEW_MANAGER_DASHBOARD, Permission.VIEW_GROUP_PROGRESS, Permission.EXPORT_REPORTS)
+# The managed group's members joined and its modules were assigned this long ago, so a
+# 30-day deadline of theirs has passed: the manager's screens show who is overdue.
+MANAGED_GROUP_JOINED = timedelta(days=90)
+MANAGED_GROUP_ASSIGNED = timedelta(days=45)
 SHARED_LEARNER = ("learner1@acme.test", "globex")
 
 
@@ -148,6 +164,7 @@ class _TenantBuilder:
         for demo_module in self.demo.modules:
             self.modules[demo_module.title].prerequisites = [self.modules[title] for title in demo_module.prerequisites]
         self._groups()
+        self._manager()
         self._progress()
         seed_quiz_attempts(self)
         seed_notifications(self)
@@ -225,12 +242,17 @@ class _TenantBuilder:
         )
 
     def _groups(self) -> None:
-        """Groups joined and modules assigned in the past, so due dates spread around today."""
+        """Groups joined and modules assigned in the past, so due dates spread around today
+        (the managed group's longest ago: some of its deadlines have passed)."""
+        self.groups: dict[str, Group] = {}
         for index, demo_group in enumerate(self.demo.groups):
             group = Group(name=demo_group.name, color=demo_group.color, description=demo_group.description)
             db.session.add(group)
             db.session.flush()
-            joined = self.now - timedelta(days=20 + 5 * index)
+            self.groups[demo_group.name] = group
+            managed = demo_group.name == self.demo.managed_group
+            joined = self.now - (MANAGED_GROUP_JOINED if managed else timedelta(days=20 + 5 * index))
+            assigned = self.now - (MANAGED_GROUP_ASSIGNED if managed else timedelta(days=10 + 3 * index))
             for key in demo_group.members:
                 db.session.add(UserGroup(user_id=self.users[key].id, group_id=group.id, created_at=joined))
             for assignment in demo_group.assignments:
@@ -240,9 +262,22 @@ class _TenantBuilder:
                         group_id=group.id,
                         deadline_days=assignment.deadline_days,
                         is_mandatory=assignment.mandatory,
-                        created_at=self.now - timedelta(days=10 + 3 * index),
+                        created_at=assigned,
                     )
                 )
+
+    def _manager(self) -> None:
+        """The manager's grants, each scoped to the managed group, given by the owner."""
+        scope = {"group_ids": [self.groups[self.demo.managed_group].id]}
+        for permission in MANAGER_GRANTS:
+            db.session.add(
+                UserPermission(
+                    user_id=self.users["manager"].id,
+                    permission=permission,
+                    scope=scope,
+                    granted_by_id=self.users["owner"].id,
+                )
+            )
 
     def _progress(self) -> None:
         """learner1 finished a module, learner2 is halfway through one, learner3 has just begun."""
@@ -282,6 +317,7 @@ def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
         seed_xp_histories(builder)
         seed_rewards(builder)
         seed_suggestions(builder)
+        seed_usage_sessions(builder)
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -291,6 +327,8 @@ def demo_logins() -> list[tuple[str, str]]:
         for key, role in USER_ROLES.items():
             email = demo_email(key, demo.slug)
             also = f", also at {SHARED_LEARNER[1]}" if email == SHARED_LEARNER[0] else ""
+            if key == "manager":
+                also = f", follows the group {demo.managed_group}"
             logins.append((email, f"{role.value.lower()} at {demo.slug}{also}"))
     return logins
 

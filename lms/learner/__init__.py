@@ -25,5 +25,6 @@ from lms.learner import (  # noqa: E402, F401
     rewards,
     suggestions,
     updates,
+    usage,
     xp,
 )

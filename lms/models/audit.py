@@ -29,6 +29,12 @@ class AuditLog(TenantScoped, Timestamps, db.Model):
     fields, reasons); the column is named ``metadata``, but the attribute cannot be,
     because declarative classes reserve that name. ``actor_id`` is null for the system
     and for anonymous requests. Addition: ``ip_address`` (IPv6 fits in 45 characters).
+
+    Tamper-evident (issue 13, item 7; ``services/audit_chain``): the rows of one tenant, and
+    the platform events apart, form a hash chain. ``chain_seq`` (1, 2, … per tenant) orders
+    it; ``row_hash`` is SHA-256 over the row's content and ``prev_hash``, the hash of the row
+    before. All three are filled when the transaction commits, so they are null only
+    inside it; a committed row without them is outside the chain and verification says so.
     """
 
     __tablename__ = "audit_log"
@@ -41,13 +47,43 @@ class AuditLog(TenantScoped, Timestamps, db.Model):
     entity_id: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[dict[str, Any]] = mapped_column("metadata", Json, default=dict)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    chain_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
     __table_args__ = (
         sa.Index(None, "tenant_id", "created_at"),
         sa.Index(None, "entity_type", "entity_id"),
+        # The chain's order and its head; on PostgreSQL NULLs are distinct, so the platform
+        # chain (tenant_id NULL) is kept unique by the second, partial index.
+        sa.UniqueConstraint("tenant_id", "chain_seq"),
+        sa.Index(
+            "uq_audit_log_platform_chain_seq",
+            "chain_seq",
+            unique=True,
+            postgresql_where=sa.text("tenant_id IS NULL"),
+            sqlite_where=sa.text("tenant_id IS NULL"),
+        ),
     )
+
+
+class AuditCheckpoint(TenantScoped, Timestamps, db.Model):
+    """How far the audit screen has verified its tenant's chain: the row and hash last found intact.
+
+    One row per tenant, moved forward by the audit screen (a bounded step per visit) and by
+    ``flask lms audit-verify``; the screen verifies from here to the head instead of from the
+    first row (issue 13, item 7). It is a shortcut, not evidence: the command walks the
+    whole chain.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
+    chain_seq: Mapped[int] = mapped_column(sa.BigInteger)
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
+    verified_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ModuleChangeLog(TenantScoped, Timestamps, db.Model):

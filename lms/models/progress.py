@@ -147,6 +147,7 @@ class QuizAttempt(TenantScoped, Timestamps, db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "id"),  # a certificate names the attempt that earned it
         sa.UniqueConstraint("quiz_id", "user_id", "attempt_number"),
         same_tenant_fk(["tenant_id", "quiz_id"], "quiz"),
         sa.CheckConstraint("attempt_number >= 1", name="attempt_number_positive"),
@@ -171,6 +172,13 @@ class Certificate(TenantScoped, Timestamps, db.Model):
     Additions: ``completed_at``, ``expires_at``, ``revoked_at``, ``revoked_reason``,
     ``pdf_path`` (storage key, set by the job), ``previous_certificate_id`` and
     ``module_version`` (the version completed, to tell who must see an update).
+
+    Evidence (issue 13, item 7): what earned it — ``quiz_attempt_id``, the passing attempt,
+    or ``progress_override_id``, an override with ``allow_certificate``; never both. Both
+    are null for a module without a quiz completed by its sections (the section ticks are
+    the evidence) and for old rows the backfill of migration 0008 could not match. The keys
+    have no ON DELETE: evidence cannot vanish while its certificate stands (deleting the
+    learner or the module takes both in one statement).
     """
 
     __tablename__ = "certificate"
@@ -187,9 +195,13 @@ class Certificate(TenantScoped, Timestamps, db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
     pdf_path: Mapped[str | None] = mapped_column(sa.String(500))
     previous_certificate_id: Mapped[int | None] = mapped_column(unique=True)
+    quiz_attempt_id: Mapped[int | None] = mapped_column()
+    progress_override_id: Mapped[int | None] = mapped_column()
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     module: Mapped[Module] = relationship(foreign_keys=[module_id])
+    quiz_attempt: Mapped[QuizAttempt | None] = relationship(foreign_keys=[quiz_attempt_id])
+    progress_override: Mapped[ProgressOverride | None] = relationship(foreign_keys=[progress_override_id])
     previous_certificate: Mapped[Certificate | None] = relationship(
         remote_side=[id], foreign_keys=[previous_certificate_id]
     )
@@ -198,6 +210,12 @@ class Certificate(TenantScoped, Timestamps, db.Model):
         sa.UniqueConstraint("tenant_id", "id"),
         same_tenant_fk(["tenant_id", "module_id"], "module"),
         same_tenant_fk(["tenant_id", "previous_certificate_id"], "certificate", ondelete=None),
+        same_tenant_fk(["tenant_id", "quiz_attempt_id"], "quiz_attempt", ondelete=None),
+        same_tenant_fk(["tenant_id", "progress_override_id"], "progress_override", ondelete=None),
+        sa.CheckConstraint("quiz_attempt_id IS NULL OR progress_override_id IS NULL", name="one_source_of_evidence"),
+        # Deleting an attempt or override (with its learner or quiz) checks the keys above.
+        sa.Index(None, "tenant_id", "quiz_attempt_id"),
+        sa.Index(None, "tenant_id", "progress_override_id"),
         sa.Index(
             None,
             "user_id",
@@ -260,6 +278,7 @@ class ProgressOverride(TenantScoped, Timestamps, db.Model):
     override_by: Mapped[User | None] = relationship(foreign_keys=[override_by_id])
 
     __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "id"),  # a certificate names the override that earned it
         same_tenant_fk(["tenant_id", "module_id"], "module"),
         sa.Index(None, "tenant_id", "user_id", "module_id"),
         sa.Index(None, "tenant_id", "module_id"),

@@ -117,7 +117,12 @@ class EmailPreference(TenantScoped, Timestamps, db.Model):
 
 
 class UserSession(TenantScoped, Timestamps, db.Model):
-    """Usage analytics: one visit of a user to a tenant (not the login session)."""
+    """Usage analytics: one visit of a user to a tenant (not the login session).
+
+    Kept by the learner pages' ping (``services/usage.py``): a gap of over 30 minutes
+    between pings starts a new session. Indexed per user (a ping finds the newest
+    session) and per tenant by start (usage over a period, for the whole company).
+    """
 
     __tablename__ = "user_session"
 
@@ -127,4 +132,7 @@ class UserSession(TenantScoped, Timestamps, db.Model):
     last_ping_at: Mapped[datetime] = mapped_column(UtcDateTime)
     duration_seconds: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (sa.Index(None, "tenant_id", "user_id", "started_at"),)
+    __table_args__ = (
+        sa.Index(None, "tenant_id", "user_id", "started_at"),
+        sa.Index(None, "tenant_id", "started_at"),
+    )

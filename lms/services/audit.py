@@ -1,7 +1,8 @@
 """The audit trail (DESIGN.md: audit): one row per admin write or sensitive action.
 
 ``audit`` adds the row to the current session, so it commits or rolls back with the
-change it describes. Who acted and from where is set once per request by
+change it describes; ``audit_chain`` seals it into its tenant's hash chain at the commit.
+Who acted and from where is set once per request by
 ``set_actor`` (the web layer) and is empty in jobs; a caller may name the actor itself.
 """
 
@@ -14,6 +15,7 @@ from sqlalchemy import inspect
 from lms.extensions import db
 from lms.models import AuditLog
 from lms.models.enums import AuditAction
+from lms.services import audit_chain  # noqa: F401 - its session hooks seal new rows at commit
 
 _ACTOR = "lms.audit_actor"
 

@@ -19,7 +19,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import segno
@@ -127,8 +127,19 @@ def newest_certificate(user_id: int, module_id: int) -> Certificate | None:
     )
 
 
-def claim(user_id: int, module: Module, *, completed_at: datetime, previous: Certificate | None) -> Certificate | None:
+def claim(
+    user_id: int,
+    module: Module,
+    *,
+    completed_at: datetime,
+    previous: Certificate | None,
+    quiz_attempt_id: int | None = None,
+    progress_override_id: int | None = None,
+) -> Certificate | None:
     """Insert the certificate of a completion; None when another call already did.
+
+    It records what it certifies: the module's current version and the evidence, the passing
+    attempt or the override (``completion.evidence_for``; issue 13, item 7).
 
     The first of a chain collides on the partial unique index of chain starts, a renewal
     on its predecessor's unique ``previous_certificate_id``: the database decides.
@@ -144,6 +155,8 @@ def claim(user_id: int, module: Module, *, completed_at: datetime, previous: Cer
         "issued_at": completed_at,
         "expires_at": expiry(completed_at, module.validity_months),
         "previous_certificate_id": previous.id if previous is not None else None,
+        "quiz_attempt_id": quiz_attempt_id,
+        "progress_override_id": progress_override_id,
         "created_at": completed_at,
         "updated_at": completed_at,
     }
@@ -371,34 +384,65 @@ def pdf_of(certificate: Certificate) -> bytes | None:
     return get_storage().read(certificate.pdf_path)
 
 
+VERIFY_LABELS = {
+    CertificateStatus.VALID: _l("Valid"),
+    CertificateStatus.RENEWAL_DUE: _l("Expiring soon"),
+    CertificateStatus.EXPIRED: _l("Expired"),
+    CertificateStatus.REVOKED: _l("Revoked"),
+}
+
+
 @dataclass(frozen=True)
 class Verification:
-    """What the public page may show: the status, the holder's name and the module, nothing else."""
+    """What the public page may show (issue 13, item 7): the company, the module and the version
+    certified, the holder's name, the days of issue and expiry in the company's time zone, and
+    the status. Nothing else personal (no email). ``tenant_id`` picks the page's language.
+
+    The status is this certificate's own: "renewal due" reads as "expiring soon" to the public,
+    whether or not its holder has renewed it already (the renewal has a code of its own).
+    """
 
     status: CertificateStatus
-    holder: str
+    company: str
     module_title: str
+    module_version: int
+    holder: str
+    issued_on: date
+    expires_on: date | None
+    tenant_id: int
+
+    @property
+    def label(self) -> str:
+        return str(VERIFY_LABELS[self.status])
 
 
 def verify(code: str) -> Verification | None:
-    """Look a code up across all companies (the page is public); None for an unknown code.
-
-    "Renewal due" is the learner's business: to the public the certificate is valid.
-    """
+    """Look a code up across all companies (the page is public); None for an unknown code; one query."""
     code = code.strip().upper()
     if not _CODE.fullmatch(code):
         return None
     with unscoped("public certificate verification"):
         row = db.session.execute(
-            sa.select(Certificate, User.name, Module.title)
+            sa.select(Certificate, User.name, Module.title, Tenant.name, Tenant.timezone)
             .join(User, User.id == Certificate.user_id)
             .join(Module, sa.and_(Module.id == Certificate.module_id, Module.tenant_id == Certificate.tenant_id))
+            .join(Tenant, Tenant.id == Certificate.tenant_id)
             .where(Certificate.unique_code == code)
         ).first()
     if row is None:
         return None
-    certificate, name, title = row
-    return Verification(status_of(certificate, utcnow(), renewed=True), name, title)
+    certificate, name, title, company, timezone = row
+    zone = ZoneInfo(timezone)
+    return Verification(
+        status=status_of(certificate, utcnow()),
+        company=company,
+        module_title=title,
+        module_version=certificate.module_version,
+        holder=name,
+        issued_on=certificate.issued_at.astimezone(zone).date(),
+        expires_on=certificate.expires_at.astimezone(zone).date() if certificate.expires_at is not None else None,
+        tenant_id=certificate.tenant_id,
+    )
 
 
 # --- Jobs ----------------------------------------------------------------------------------

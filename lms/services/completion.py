@@ -33,6 +33,7 @@ and "Expired".
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -141,11 +142,23 @@ def has_quiz(module_id: int) -> bool:
     )
 
 
-def rule_holds(user_id: int, module_id: int, since: datetime | None = None) -> bool:
+@dataclass(frozen=True)
+class Evidence:
+    """What made the completion rule hold: the passing attempt, the override, or (both None) the
+    sections themselves. The certificate records it (issue 13, item 7)."""
+
+    quiz_attempt_id: int | None = None
+    progress_override_id: int | None = None
+
+
+def evidence_for(user_id: int, module_id: int, since: datetime | None = None) -> Evidence | None:
     """The completion rule, with evidence newer than ``since`` (None: of any age); one query.
 
-    Sections of a module with a quiz count whenever they were completed: its renewal is
-    the quiz taken again. Without a quiz the sections themselves are the evidence.
+    None when it does not hold; otherwise which evidence it holds by: the newest override
+    with ``allow_certificate`` first (it completes the module on its own), else the newest
+    passing attempt. Sections of a module with a quiz count whenever they were completed:
+    its renewal is the quiz taken again. Without a quiz the sections themselves are the
+    evidence.
     """
 
     def newer(column: sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
@@ -171,7 +184,9 @@ def rule_holds(user_id: int, module_id: int, since: datetime | None = None) -> b
                 QuizAttempt.passed,
                 newer(QuizAttempt.submitted_at),
             )
-            .exists(),
+            .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
+            .limit(1)
+            .scalar_subquery(),
             sa.select(ProgressOverride.id)
             .where(
                 ProgressOverride.user_id == user_id,
@@ -179,31 +194,49 @@ def rule_holds(user_id: int, module_id: int, since: datetime | None = None) -> b
                 ProgressOverride.allow_certificate,
                 newer(ProgressOverride.created_at),
             )
-            .exists(),
+            .order_by(ProgressOverride.created_at.desc(), ProgressOverride.id.desc())
+            .limit(1)
+            .scalar_subquery(),
         )
     ).one()
-    sections, done_ever, done_since, quiz, passed, override = row
-    if override:
-        return True
+    sections, done_ever, done_since, quiz, attempt_id, override_id = row
+    if override_id is not None:
+        return Evidence(progress_override_id=override_id)
     if quiz:
-        return done_ever == sections and bool(passed)
-    return sections > 0 and done_since == sections
+        return Evidence(quiz_attempt_id=attempt_id) if done_ever == sections and attempt_id is not None else None
+    return Evidence() if sections > 0 and done_since == sections else None
+
+
+def rule_holds(user_id: int, module_id: int, since: datetime | None = None) -> bool:
+    """Does the completion rule hold with evidence newer than ``since``? (``evidence_for``)"""
+    return evidence_for(user_id, module_id, since) is not None
 
 
 def record_progress(user_id: int, module_id: int) -> bool:
     """Evaluate the completion rule after any progress; True when this call completed the module.
 
-    A completion (or a renewal) inserts the certificate and queues its job once, whatever
-    the number of concurrent or repeated calls (see the module docstring). The caller commits.
+    The certificate records the module's version and the evidence the rule held by. A
+    completion (or a renewal) inserts the certificate and queues its job once, whatever the
+    number of concurrent or repeated calls (see the module docstring). The caller commits.
     """
     module = db.session.get(Module, module_id)
     if module is None:
         return False
     now = utcnow()
     newest = newest_certificate(user_id, module_id)
-    if not renewable(newest, now) or not rule_holds(user_id, module_id, _cycle_start(newest)):
+    if not renewable(newest, now):
         return False
-    certificate = certificates.claim(user_id, module, completed_at=now, previous=newest)
+    evidence = evidence_for(user_id, module_id, _cycle_start(newest))
+    if evidence is None:
+        return False
+    certificate = certificates.claim(
+        user_id,
+        module,
+        completed_at=now,
+        previous=newest,
+        quiz_attempt_id=evidence.quiz_attempt_id,
+        progress_override_id=evidence.progress_override_id,
+    )
     if certificate is None:
         return False
     grant_completion(user_id, module, certificate, renewal=newest is not None and newest.revoked_at is None)

@@ -33,6 +33,7 @@ from lms.jobs import enqueue, job
 from lms.models.enums import EmailFrequency
 from lms.services.compliance import tenant_expiry_notices
 from lms.services.digests import tenant_digest
+from lms.services.manager_digest import tenant_manager_digest
 from lms.services.reminders import tenant_deadline_reminders
 from lms.services.tenants import enqueue_per_tenant
 from lms.tenancy import tenant_context
@@ -71,11 +72,18 @@ def weekly_digest() -> None:
     sweep_every_tenant(weekly_digest, "weekly digest sweep")
 
 
+@job(label=_l("Weekly manager email"))
+def manager_weekly_email() -> None:
+    """Weekly email to managers: the overdue and expiring learners of their groups, with a spreadsheet."""
+    sweep_every_tenant(manager_weekly_email, "weekly manager email sweep")
+
+
 PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (deadline_reminders, "0 6 * * *"),
     (compliance_sweep, "30 5 * * *"),
     (daily_digest, "0 7 * * *"),
     (weekly_digest, "0 7 * * 1"),
+    (manager_weekly_email, "30 7 * * 1"),
 ]
 
 FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
@@ -83,6 +91,7 @@ FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
     compliance_sweep: TenantPart(tenant_expiry_notices),
     daily_digest: TenantPart(tenant_digest, (EmailFrequency.DAILY.value,)),
     weekly_digest: TenantPart(tenant_digest, (EmailFrequency.WEEKLY.value,), weekly=True),
+    manager_weekly_email: TenantPart(tenant_manager_digest, weekly=True),
 }
 
 

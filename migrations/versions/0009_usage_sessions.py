@@ -4,11 +4,12 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30
 
+Usage sessions (item 5) are read per company over a period (usage per week, for
+everyone in reach): tenant first, then the start. A ping finds a user's sessions
+through the per-user index of 0001.
 """
 
 from alembic import op
-import sqlalchemy as sa
-
 
 # revision identifiers, used by Alembic.
 revision = "0009"
@@ -16,10 +17,14 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+INDEXES = (("ix_user_session_tenant_id_started_at", "user_session", ["tenant_id", "started_at"]),)
+
 
 def upgrade():
-    pass
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
 
 
 def downgrade():
-    pass
+    for name, table, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)

@@ -237,3 +237,15 @@ def test_another_companys_certificate_cannot_be_revoked(
 
     assert response.status_code == 404
     assert rows(companies.acme_id, sa.select(Certificate.revoked_at)) == [(None,)]
+
+
+def test_a_certificates_details_say_what_earned_it(
+    app: Flask, client_as: Callable[..., FlaskClient], companies: Companies, modules: dict[str, int]
+) -> None:
+    """Issue 13, item 7: the certificate records the override that earned it."""
+    certificate_id = _certify(app, companies, "employee", modules["safety"])
+
+    page = client_as("hr").get(f"/admin/certificates/details/?id={certificate_id}").text
+
+    assert "Earned by" in page
+    assert "Progress override: Seed" in page

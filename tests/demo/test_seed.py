@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 import pytest
 import sqlalchemy as sa
@@ -12,6 +14,8 @@ from lms.demo.seed import DEMO_PASSWORD, seed_demo
 from lms.extensions import db
 from lms.models import (
     Attachment,
+    Certificate,
+    Group,
     KnowledgeSuggestion,
     KnowledgeSuggestionComment,
     KnowledgeSuggestionVote,
@@ -25,11 +29,14 @@ from lms.models import (
     SectionCompletion,
     Tenant,
     User,
+    UserPermission,
+    UserSession,
     UserXpBalance,
     XpTransaction,
 )
 from lms.models.enums import (
     ModuleStatus,
+    Permission,
     QuestionType,
     ReputationRank,
     Role,
@@ -39,7 +46,9 @@ from lms.models.enums import (
     TenantRole,
     XpSourceType,
 )
+from lms.models.types import utcnow
 from lms.services import xp_rebuild
+from lms.services.deadlines import assigned
 from lms.services.passwords import verify_password
 from lms.storage import get_storage
 from lms.tenancy import tenant_context, unscoped
@@ -73,6 +82,7 @@ def test_every_demo_login_exists_with_its_role(seeded: dict[str, Tenant], slug: 
         f"hr@{slug}.test": TenantRole.HR,
         f"mentor@{slug}.test": TenantRole.EMPLOYEE,
         f"viewer@{slug}.test": TenantRole.VIEWER,
+        f"manager@{slug}.test": TenantRole.EMPLOYEE,
         **{f"learner{n}@{slug}.test": TenantRole.EMPLOYEE for n in range(1, 6)},
     }
     with tenant_context(seeded[slug].id):
@@ -209,3 +219,93 @@ def test_bulk_ledger_gives_every_learner_a_balance_that_matches_it(app_ctx: Flas
         balances = db.session.execute(sa.select(sa.func.count(), sa.func.sum(UserXpBalance.total_xp))).one()
         assert xp_rebuild.rebuild(tenant.id, check=True) == []
     assert tuple(balances) == (10, ledger)
+
+
+@pytest.mark.parametrize(("slug", "group"), [("acme", "Production floor"), ("globex", "Prodaja")])
+def test_the_manager_follows_one_group_with_exactly_three_scoped_grants(
+    seeded: dict[str, Tenant], slug: str, group: str
+) -> None:
+    with tenant_context(seeded[slug].id):
+        group_id = db.session.scalar(sa.select(Group.id).where(Group.name == group))
+        grants = db.session.execute(
+            sa.select(UserPermission.permission, UserPermission.scope)
+            .join(User, User.id == UserPermission.user_id)
+            .where(User.email == f"manager@{slug}.test")
+        ).all()
+        reach = assigned(group_ids=[group_id])
+        learners = db.session.scalar(sa.select(sa.func.count(sa.distinct(reach.c.user_id))))
+    assert sorted((permission.name, scope) for permission, scope in grants) == [
+        (permission.name, {"group_ids": [group_id]})
+        for permission in sorted(
+            (Permission.EXPORT_REPORTS, Permission.VIEW_GROUP_PROGRESS, Permission.VIEW_MANAGER_DASHBOARD),
+            key=lambda p: p.name,
+        )
+    ]
+    assert learners >= 3
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_learners_have_usage_sessions_spread_over_twelve_weeks(seeded: dict[str, Tenant], slug: str) -> None:
+    now = utcnow()
+    with tenant_context(seeded[slug].id):
+        rows = db.session.execute(
+            sa.select(
+                UserSession.user_id, UserSession.started_at, UserSession.last_ping_at, UserSession.duration_seconds
+            )
+        ).all()
+        learner1 = db.session.scalar(sa.select(User.id).where(User.email == f"learner1@{slug}.test"))
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    weeks = {(today - started).days // 7 for _, started, _, _ in rows}
+    assert weeks == set(range(12))
+    assert all(5 * 60 <= duration <= 40 * 60 for *_, duration in rows)
+    assert all((last - started).total_seconds() == duration for _, started, last, duration in rows)
+    assert all(last < now for _, _, last, _ in rows)
+    assert sum(1 for user_id, *_ in rows if user_id == learner1) >= 12 * 3
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_overdue_expiring_and_expired_learners(seeded: dict[str, Tenant], slug: str) -> None:
+    now = utcnow()
+    with tenant_context(seeded[slug].id):
+        due = assigned()
+        completed = sa.select(Certificate.id).where(
+            Certificate.user_id == due.c.user_id,
+            Certificate.module_id == due.c.module_id,
+            Certificate.revoked_at.is_(None),
+        )
+        overdue = db.session.scalar(
+            sa.select(sa.func.count()).where(due.c.due_at < now, due.c.mandatory == 1, ~completed.exists())
+        )
+        live = Certificate.revoked_at.is_(None)
+        expiring = db.session.scalar(
+            sa.select(sa.func.count(Certificate.id)).where(
+                live, Certificate.expires_at > now, Certificate.expires_at <= now + timedelta(days=30)
+            )
+        )
+        expired = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(live, Certificate.expires_at <= now))
+    assert overdue >= 1
+    assert expiring >= 1
+    assert expired >= 1
+
+
+def test_bulk_tenant_has_certificates_attempts_and_usage_sessions(app_ctx: Flask) -> None:
+    seed_bulk(BulkSize(slug="bulkreports", users=60, modules=6, sections_per_module=2, groups=3, completions=200))
+
+    now = utcnow()
+    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "bulkreports"))
+    with tenant_context(tenant.id):
+        certificates = db.session.execute(
+            sa.select(Certificate.user_id, Certificate.module_id, Certificate.expires_at)
+        ).all()
+        sessions = db.session.scalar(sa.select(sa.func.count(UserSession.id)))
+        attempts = db.session.execute(sa.select(QuizAttempt.passed, sa.func.count()).group_by(QuizAttempt.passed)).all()
+        due = assigned()
+        overdue = db.session.scalar(sa.select(sa.func.count()).where(due.c.due_at < now, due.c.mandatory == 1))
+    expiries = [expires for *_, expires in certificates if expires is not None]
+    assert len(certificates) == len({(user, module) for user, module, _ in certificates}) > 0
+    assert any(expires <= now for expires in expiries)
+    assert any(now < expires <= now + timedelta(days=30) for expires in expiries)
+    assert any(expires is None for *_, expires in certificates)
+    assert sessions == 60 * 20
+    assert {passed for passed, _ in attempts} == {True, False}
+    assert overdue > 0

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pypdf
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale, format_date
 
 from lms.extensions import db
 from lms.models import Certificate, Module, Tenant, User
@@ -115,25 +118,56 @@ def test_anyone_can_verify_a_valid_certificate_without_signing_in(app: Flask, an
 
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'id="verification-status">Valid<' in text
-    assert "Ana" in text
-    assert "Safety basics" in text
-    assert "ana@acme.test" not in text
-    assert "Acme" not in text, "nothing but status, holder and module"
+    assert "Valid</span>" in text
+    assert 'id="verification-company">Acme<' in text
+    assert 'id="verification-module">Safety basics<' in text
+    assert 'id="verification-version">1<' in text
+    assert 'id="verification-holder">Ana<' in text
+    assert 'id="verification-expires">Does not expire<' in text
+    assert "ana@acme.test" not in text, "nothing personal but the holder's name"
 
 
-def test_verification_shows_expired_and_revoked(app: Flask, ana: FlaskClient, place: Place) -> None:
+@pytest.mark.parametrize(
+    ("days_from_now", "revoke", "colour", "words"),
+    [
+        (200, False, "badge-success", "Valid"),
+        (10, False, "badge-warning", "Expiring soon"),
+        (-3, False, "badge-danger", "Expired"),
+        (200, True, "badge-secondary", "Revoked"),
+    ],
+)
+def test_verification_shows_each_status_in_words_and_colour(
+    app: Flask, ana: FlaskClient, place: Place, days_from_now: int, revoke: bool, colour: str, words: str
+) -> None:
     _complete(ana, place.basics_sections)
     certificate_id, code = _certificate(app, place, place.basics_id)
-    public = app.test_client()
+    _set_expiry(app, place, certificate_id, days_from_now=days_from_now)
+    if revoke:
+        with app.app_context(), tenant_context(place.acme_id):
+            certificates.revoke(db.session.get(Certificate, certificate_id), "Mistake")
+            db.session.commit()
 
-    _set_expiry(app, place, certificate_id, days_from_now=-3)
-    assert 'id="verification-status">Expired<' in public.get(f"/verify/{code}").get_data(as_text=True)
+    text = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
 
-    with app.app_context(), tenant_context(place.acme_id):
-        certificates.revoke(db.session.get(Certificate, certificate_id), "Mistake")
+    status = text[text.index('id="verification-status"') :]
+    assert f'class="badge {colour}" id="verification-status"' in text
+    assert status[: status.index("</span>")].rstrip().endswith(words)
+    with app.app_context(), tenant_context(place.acme_id), force_locale("en"):
+        zone = ZoneInfo(db.session.get(Tenant, place.acme_id).timezone)
+        expires = db.session.get(Certificate, certificate_id).expires_at.astimezone(zone).date()
+        assert f'id="verification-expires">{format_date(expires, "long")}<' in text
+
+
+def test_verification_speaks_the_companys_language(app: Flask, ana: FlaskClient, place: Place) -> None:
+    _complete(ana, place.basics_sections)
+    _, code = _certificate(app, place, place.basics_id)
+    with app.app_context():
+        db.session.get(Tenant, place.acme_id).locale = "sl"
         db.session.commit()
-    assert 'id="verification-status">Revoked<' in public.get(f"/verify/{code}").get_data(as_text=True)
+
+    text = app.test_client().get(f"/verify/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert '<html lang="sl">' in text
 
 
 def test_an_unknown_code_is_a_plain_not_found(app: Flask, place: Place) -> None:

@@ -6,22 +6,23 @@ Expiry notices: tests/services/test_compliance.py.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
-from lms.models import AuditLog, Certificate, Notification
+from lms.models import AuditLog, Certificate, Module, Notification, ProgressOverride, Quiz, QuizAttempt, User
 from lms.models.enums import AuditAction, NotificationType, TenantRole
 from lms.models.types import utcnow
-from lms.services import certificates
+from lms.services import certificates, completion, progress
 from lms.services.certificates import CertificateError, CertificateStatus
 from lms.storage import get_storage
 from lms.tenancy import tenant_context
-from tests.factories import TwoTenants, make_certificate, make_module, make_user, two_tenants
+from tests.factories import TwoTenants, make_certificate, make_module, make_quiz, make_user, two_tenants
 from tests.smtp import smtp_server
 
 
@@ -199,9 +200,134 @@ def test_verification_tells_valid_expired_and_revoked(world: TwoTenants) -> None
 
     assert certificates.verify(fresh.unique_code).status is CertificateStatus.VALID
     assert certificates.verify(expired.unique_code).status is CertificateStatus.EXPIRED
-    assert certificates.verify(due.unique_code).status is CertificateStatus.VALID, "renewal due is still valid"
+    assert certificates.verify(due.unique_code).status is CertificateStatus.RENEWAL_DUE
+    assert certificates.verify(due.unique_code).label == "Expiring soon"
     assert certificates.verify(revoked.unique_code.lower()).status is CertificateStatus.REVOKED
     assert certificates.verify(fresh.unique_code).module_title == "Forklift"
+
+
+def test_verification_names_company_module_version_holder_and_days(world: TwoTenants) -> None:
+    module = make_module(world.acme, "Forklift")
+    with tenant_context(world.acme.id):
+        module.validity_months = 12
+        module.version = 3
+        world.acme.timezone = "Pacific/Kiritimati"  # UTC+14: the company's day, not UTC's
+    forever = make_certificate(make_module(world.acme, "Ladders"), world.ana)
+    certificate = make_certificate(module, world.ana)
+    with tenant_context(world.acme.id):
+        certificate.issued_at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+        certificate.expires_at = datetime(2027, 3, 1, 12, tzinfo=UTC)
+        db.session.flush()
+
+    seen = certificates.verify(certificate.unique_code)
+
+    assert (seen.company, seen.module_title, seen.module_version, seen.holder) == ("Acme", "Forklift", 3, "Ana")
+    assert (seen.issued_on, seen.expires_on) == (date(2026, 3, 2), date(2027, 3, 2))
+    assert certificates.verify(forever.unique_code).expires_on is None
+    assert "ana@acme.test" not in repr(seen)
+
+
+# --- What a certificate certifies (issue 13, item 7) ----------------------------------------
+
+
+def _submit_attempt(user: User, quiz: Quiz, *, passed: bool, number: int) -> QuizAttempt:
+    with tenant_context(quiz.tenant_id):
+        attempt = QuizAttempt(
+            quiz_id=quiz.id,
+            user_id=user.id,
+            attempt_number=number,
+            submitted_at=utcnow(),
+            score=100.0 if passed else 0.0,
+            passed=passed,
+        )
+        db.session.add(attempt)
+        db.session.flush()
+    return attempt
+
+
+def _newest(user: User, module: Module) -> Certificate:
+    with tenant_context(module.tenant_id):
+        return certificates.newest_certificate(user.id, module.id)
+
+
+def _complete_sections(user: User, module: Module) -> None:
+    with tenant_context(module.tenant_id):
+        for section in module.sections:
+            progress.complete_section(user.id, section)
+
+
+def test_a_certificate_earned_by_a_quiz_records_the_passing_attempt_and_the_version(world: TwoTenants) -> None:
+    module = make_module(world.acme, "Forklift")
+    quiz = make_quiz(module)
+    with tenant_context(world.acme.id):
+        module.version = 2
+    _complete_sections(world.ana, module)
+    _submit_attempt(world.ana, quiz, passed=False, number=1)
+    passing = _submit_attempt(world.ana, quiz, passed=True, number=2)
+    with tenant_context(world.acme.id):
+        assert completion.record_progress(world.ana.id, module.id)
+
+    certificate = _newest(world.ana, module)
+
+    assert (certificate.quiz_attempt_id, certificate.progress_override_id) == (passing.id, None)
+    assert certificate.module_version == 2
+
+
+def test_a_certificate_earned_by_an_override_records_the_override(world: TwoTenants) -> None:
+    module = make_module(world.acme, "Forklift")
+    make_quiz(module)
+    with tenant_context(world.acme.id):
+        override = ProgressOverride(
+            user_id=world.ana.id, module_id=module.id, reason="Trained elsewhere", allow_certificate=True
+        )
+        db.session.add(override)
+        db.session.flush()
+        assert completion.record_override(override)
+
+    certificate = _newest(world.ana, module)
+
+    assert (certificate.quiz_attempt_id, certificate.progress_override_id) == (None, override.id)
+
+
+def test_a_certificate_earned_by_sections_alone_names_no_attempt_or_override(world: TwoTenants) -> None:
+    module = make_module(world.acme, "Ladders")
+    _complete_sections(world.ana, module)
+
+    certificate = _newest(world.ana, module)
+
+    assert certificate is not None
+    assert (certificate.quiz_attempt_id, certificate.progress_override_id) == (None, None)
+
+
+def test_a_certificate_cannot_name_both_an_attempt_and_an_override(world: TwoTenants) -> None:
+    module = make_module(world.acme, "Forklift")
+    quiz = make_quiz(module)
+    attempt = _submit_attempt(world.ana, quiz, passed=True, number=1)
+    with tenant_context(world.acme.id):
+        override = ProgressOverride(user_id=world.ana.id, module_id=module.id, reason="x", allow_certificate=True)
+        db.session.add(override)
+        db.session.flush()
+    certificate = make_certificate(module, world.ana)
+
+    with tenant_context(world.acme.id):
+        savepoint = db.session.begin_nested()
+        certificate.quiz_attempt_id, certificate.progress_override_id = attempt.id, override.id
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        savepoint.rollback()
+
+
+def test_a_certificate_cannot_name_another_companys_attempt(world: TwoTenants) -> None:
+    theirs = make_module(world.globex, "Forklift")
+    attempt = _submit_attempt(world.bor, make_quiz(theirs), passed=True, number=1)
+    certificate = make_certificate(make_module(world.acme, "Forklift"), world.ana)
+
+    with tenant_context(world.acme.id):
+        savepoint = db.session.begin_nested()
+        certificate.quiz_attempt_id = attempt.id
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        savepoint.rollback()
 
 
 def test_an_unknown_or_malformed_code_verifies_nothing(world: TwoTenants) -> None:

@@ -175,7 +175,8 @@ def _sweep_admin_view(app: Flask, sweep: Sweep, view: BaseView, side: TenantWorl
         endpoint, _, name = rule.endpoint.partition(".")
         if endpoint != view.endpoint:
             continue
-        url = _build(app, rule, {"export_type": "csv"} if "export_type" in rule.arguments else {})
+        given = {"export_type": "csv", "user_id": int(side.login_ids[TenantRole.EMPLOYEE].partition(":")[0])}
+        url = _build(app, rule, {argument: given[argument] for argument in rule.arguments})
         method = "GET" if "GET" in rule.methods else "POST"
         opened = sweep.send(method, url + _query(valid))
         if opened is not None and opened.status_code == 403:

@@ -34,7 +34,7 @@ from tests.sweep.test_admin_sweep import (
     role_passes,
     tenant_views,
 )
-from tests.sweep.world import ROLES, World, build_world
+from tests.sweep.world import ROLES, TenantWorld, World, build_world
 
 # What Flask-Admin's ModelView exposes by itself; the original sweep covers these.
 MODEL_VIEW_ENDPOINTS = {
@@ -69,6 +69,18 @@ def custom_endpoints(app: Flask) -> Iterator[tuple[BaseView, str, str]]:
                 yield view, name, method
 
 
+def _person(side: TenantWorld) -> int:
+    """A learner of ``side``: the value of a page's ``<user_id>`` (a learner's timeline)."""
+    return int(side.login_ids[TenantRole.EMPLOYEE].partition(":")[0])
+
+
+def _page_url(app: Flask, view: BaseView, name: str, user_id: int) -> str:
+    """The page's address; a route that names a person gets ``user_id``, any other argument fails."""
+    arguments = {argument for rule in app.url_map.iter_rules(f"{view.endpoint}.{name}") for argument in rule.arguments}
+    assert arguments <= {"user_id"}, f"{view.endpoint}.{name}: give the sweep a value for {arguments}"
+    return _url(app, view, name, **dict.fromkeys(arguments, user_id))
+
+
 def _request(client: FlaskClient, url: str, method: str, pk: object | None) -> int:
     ids = {} if pk is None else {"id": str(pk), "ids": str(pk), "rowid": str(pk)}
     if method == "GET":
@@ -94,7 +106,7 @@ def test_each_role_gets_each_custom_page_only_as_its_view_allows(app: Flask, wor
     failures = []
     for view, name, method in custom_endpoints(app):
         pk = _a_row_of(view, world.acme) if isinstance(view, TenantModelView) else None
-        status = _request(client, _url(app, view, name), method, pk)
+        status = _request(client, _page_url(app, view, name, _person(world.acme)), method, pk)
         allowed = role_passes(_rule_of(view), role) if _rule_of(view) is not None else True
         if status >= 500:
             failures.append(f"{method} {view.endpoint}.{name} as {role.name}: {status}")
@@ -107,7 +119,7 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_custom_page(app: Flask, 
     client = app.test_client()
     failures = []
     for view, name, method in custom_endpoints(app):
-        response = client.open(_url(app, view, name), method=method)
+        response = client.open(_page_url(app, view, name, _person(world.acme)), method=method)
         if response.status_code != 302 or "/login" not in response.location:
             failures.append(f"{method} {view.endpoint}.{name}: {response.status_code}")
     assert failures == []
@@ -119,6 +131,12 @@ def test_another_tenants_row_on_a_custom_page_is_a_row_that_does_not_exist(app: 
     swept = 0
     for view, name, method in custom_endpoints(app):
         if not isinstance(view, TenantModelView):
+            if _page_url(app, view, name, MISSING_ID) != _page_url(app, view, name, _person(world.globex)):
+                other = _request(client, _page_url(app, view, name, _person(world.globex)), method, None)
+                missing = _request(client, _page_url(app, view, name, MISSING_ID), method, None)
+                swept += 1
+                if other != missing or other >= 500:
+                    failures.append(f"{method} {view.endpoint}.{name}: globex person {other}, missing {missing}")
             continue
         pk = _a_row_of(view, world.globex)
         before = _row_state(view, pk)

@@ -56,8 +56,9 @@ OWNED_BY: dict[str, sa.ColumnElement[int]] = {
     "redemption_id": RewardRedemption.user_id,
 }
 # The POSTs a VIEWER may make, each changing only the viewer's own data: reading one's
-# notifications is not submitting, posting or earning XP (DESIGN.md: roles).
-VIEWER_MAY_POST = {"learner.notification_read", "learner.notifications_read_all"}
+# notifications, or the page's usage ping (reading is using), is not submitting, posting or
+# earning XP (DESIGN.md: roles).
+VIEWER_MAY_POST = {"learner.notification_read", "learner.notifications_read_all", "learner.usage_ping"}
 
 
 @pytest.fixture
