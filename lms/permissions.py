@@ -251,15 +251,22 @@ def rights_of(user: User | None, tenant: Tenant, role: TenantRole | None = None,
     for permission, scope in rows:
         if reaches.get(permission) is EVERYWHERE:
             continue
-        try:
-            group_ids = _group_ids(scope)
-        except InvalidScope:
-            continue
-        if group_ids is None:
-            reaches[permission] = EVERYWHERE
-        elif permission in SCOPABLE_PERMISSIONS:
-            reaches[permission] = Reach(group_ids)
+        reach = grant_reach(permission, scope)
+        if reach is not None:
+            reaches[permission] = reach
     return Rights(role, reaches)
+
+
+def grant_reach(permission: Permission, scope: object) -> Reach | None:
+    """How far one stored grant reaches: everywhere (no scope), its groups, or None when it counts
+    for nothing (a malformed scope, or a scope on a permission that cannot be narrowed)."""
+    try:
+        group_ids = _group_ids(scope)
+    except InvalidScope:
+        return None
+    if group_ids is None:
+        return EVERYWHERE
+    return Reach(group_ids) if permission in SCOPABLE_PERMISSIONS else None
 
 
 def _mentoring(user: User, tenant: Tenant) -> sa.Select[tuple[int]]:

@@ -170,4 +170,5 @@ class UserModuleLastAccess(TenantScoped, Timestamps, db.Model):
         same_tenant_fk(["tenant_id", "module_id"], "module"),
         sa.Index(None, "tenant_id", "user_id", "accessed_at"),
         sa.Index(None, "tenant_id", "module_id"),
+        sa.Index(None, "tenant_id", "accessed_at"),  # module use over a period (issue 13, analytics)
     )

@@ -48,6 +48,9 @@ class SectionCompletion(TenantScoped, Timestamps, db.Model):
         ),
         sa.Index(None, "user_id", "tenant_id"),
         sa.Index(None, "tenant_id", "module_id", "section_id"),
+        # Reports (issue 13): a page of learners' cells and their first steps; activity over a period.
+        sa.Index(None, "tenant_id", "user_id", "module_id", "completed_at"),
+        sa.Index(None, "tenant_id", "completed_at"),
     )
 
 
@@ -228,6 +231,7 @@ class Certificate(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "module_id"),
         sa.Index(None, "tenant_id", "expires_at"),
         sa.Index(None, "tenant_id", "issued_at"),  # the admin list's default sort (issue 12)
+        sa.Index(None, "tenant_id", "completed_at"),  # completions per week, median time (issue 13)
     )
 
     def __str__(self) -> str:

@@ -16,9 +16,9 @@ a message that went out leaves the key ``manager-weekly:<user>:<week>`` in
 NotificationDedup, and a manager with that key is not a recipient again that week, so
 the job retried or run twice sends nothing twice.
 
-Reaches are read for all recipients at once, by the rule of ``permissions.rights_of``
-(a role's default reaches everywhere; a grant reaches its scope's groups; an invalid scope
-counts for nothing); ``rights_of`` itself is one query per person.
+Reaches are read for all recipients at once: a role's default reaches everywhere, a grant
+as ``permissions.grant_reach`` says (the rule ``rights_of`` applies per person, one query
+each).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from lms.models import EmailPreference, Group, Membership, NotificationDedup, Te
 from lms.models.enums import EmailFrequency, Permission
 from lms.models.types import utcnow
 from lms.models.upserts import insert_returning
-from lms.permissions import ROLE_DEFAULTS, InvalidScope, check_scope, holders_of
+from lms.permissions import EVERYWHERE, ROLE_DEFAULTS, grant_reach, holders_of
 from lms.services.manager_dashboard import days_overdue, expiring_rows, overdue_rows
 from lms.services.tenants import send_for_tenant
 from lms.spreadsheets import Table, file_name, xlsx_bytes
@@ -98,14 +98,9 @@ def recipients(tenant: Tenant, now: datetime) -> list[Recipient]:
     ).all()
     found: list[Recipient] = []
     for user_id, role, scope in rows:
-        if role in by_role:
-            found.append((user_id, None))
-            continue
-        try:
-            check_scope(scope, PERMISSION)
-        except InvalidScope:
-            continue
-        found.append((user_id, None if scope in (None, {}) else sorted(scope["group_ids"])))
+        reach = EVERYWHERE if role in by_role else grant_reach(PERMISSION, scope)
+        if reach is not None:
+            found.append((user_id, None if reach.everywhere else sorted(reach.group_ids or ())))
     return found
 
 
