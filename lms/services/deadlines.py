@@ -97,14 +97,16 @@ utc_day = sql_function(
 )
 
 
-def assigned(group_ids: Iterable[int] | None = None) -> sa.Subquery:
+def assigned(group_ids: Iterable[int] | None = None, people: sa.Select[tuple[int]] | None = None) -> sa.Subquery:
     """(user_id, module_id, due_at, mandatory) of every assignment of the current tenant: the rule in SQL.
 
     The later of joining the group and the module's assignment to it, plus
     ``deadline_days``; the earliest across the learner's groups (``MIN`` skips the groups
     without a deadline, as ``assignments`` does); ``due_at`` is null when no group sets
     one. ``mandatory`` is 1 when any assignment says so. ``group_ids`` keeps to the
-    assignments through those groups (a report narrowed to a manager's groups).
+    assignments through those groups (a report narrowed to a manager's groups). ``people``
+    (a select of user ids) keeps to those learners, all their groups counted: the filter sits
+    inside the aggregate, so a page about one group does not compute the whole company's dates.
     """
     start = later(UserGroup.created_at, ModuleGroup.created_at)
     query = (
@@ -122,4 +124,6 @@ def assigned(group_ids: Iterable[int] | None = None) -> sa.Subquery:
     )
     if group_ids is not None:
         query = query.where(UserGroup.group_id.in_(sorted(group_ids)))
+    if people is not None:
+        query = query.where(UserGroup.user_id.in_(people))
     return query.subquery()

@@ -109,7 +109,7 @@ def overdue_rows(now: datetime, group_ids: Iterable[int] | None = None) -> sa.Se
     A learner in two groups that share a module appears once per group; callers looking at
     several groups merge by (user_id, module_id).
     """
-    due = assigned()
+    due = assigned(people=None if group_ids is None else active_members(group_ids).with_only_columns(UserGroup.user_id))
     placed = active_members(group_ids).subquery()
     return (
         sa.select(
