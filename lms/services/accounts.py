@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -107,14 +108,10 @@ def tenants_open_to(user: User) -> list[TenantAccess]:
     return user_and_tenants(user.id)[1]
 
 
-def user_and_tenants(user_id: int) -> tuple[User | None, list[TenantAccess]]:
-    """The user with the tenants open to them, in one query: every signed-in request needs both
-    (the session check and the switcher), and a round trip costs more than the query.
-
-    Each company comes with whether the user holds a grant or mentors a module there (most
-    learners do neither, and then their rights are their role's: ``rights_of`` needs no
-    query) and their unread notifications there (the bell): two index probes per membership.
-    """
+@cache
+def _user_and_tenants_statement() -> sa.Select[Any]:
+    """Built once: composing this select costs more Python than running it (issue 12, item 1)."""
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
     grants = sa.or_(
         sa.select(UserPermission.id)
         .where(UserPermission.user_id == User.id, UserPermission.tenant_id == Membership.tenant_id)
@@ -128,14 +125,25 @@ def user_and_tenants(user_id: int) -> tuple[User | None, list[TenantAccess]]:
         .where(Notification.user_id == User.id, Notification.tenant_id == Membership.tenant_id, ~Notification.is_read)
         .scalar_subquery()
     )
+    return (
+        sa.select(User, Tenant, Membership.role, grants, unread)
+        .outerjoin(Membership, sa.and_(Membership.user_id == User.id, Membership.is_active))
+        .outerjoin(Tenant, sa.and_(Tenant.id == Membership.tenant_id, Tenant.is_active))
+        .where(User.id == user_id)
+        .order_by(Tenant.name)
+    )
+
+
+def user_and_tenants(user_id: int) -> tuple[User | None, list[TenantAccess]]:
+    """The user with the tenants open to them, in one query: every signed-in request needs both
+    (the session check and the switcher), and a round trip costs more than the query.
+
+    Each company comes with whether the user holds a grant or mentors a module there (most
+    learners do neither, and then their rights are their role's: ``rights_of`` needs no
+    query) and their unread notifications there (the bell): two index probes per membership.
+    """
     with unscoped("memberships of the signed-in user"):
-        rows = db.session.execute(
-            sa.select(User, Tenant, Membership.role, grants, unread)
-            .outerjoin(Membership, sa.and_(Membership.user_id == User.id, Membership.is_active))
-            .outerjoin(Tenant, sa.and_(Tenant.id == Membership.tenant_id, Tenant.is_active))
-            .where(User.id == user_id)
-            .order_by(Tenant.name)
-        ).all()
+        rows = db.session.execute(_user_and_tenants_statement(), {"user_id": user_id}).all()
     if not rows:
         return None, []
     accesses = [
