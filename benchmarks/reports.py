@@ -19,6 +19,7 @@ The bulk tenant is reused when it exists, else built first (``http_load.ensure_b
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import secrets
@@ -119,6 +120,8 @@ def main() -> None:
             print(page_row(hr, template.format(group_id=group_id), arguments.repeat), flush=True)
         if arguments.no_export:
             return
+        hr.connection.close()  # a whole-tenant file takes longer than a page's 30 s timeout
+        hr.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
         worker = _worker_pid(port)
         before = _memory(worker)
         started = time.perf_counter()
