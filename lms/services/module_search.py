@@ -94,9 +94,9 @@ def _matching(query: str, locale: str) -> sa.ColumnElement[bool]:
         terms = sa.func.plainto_tsquery(config, query)
         in_modules = sa.select(Module.id).where(module_search_vector(config).op("@@")(terms))
         in_sections = sa.select(Section.module_id).where(section_search_vector(config).op("@@")(terms))
-        tag_name = _escaped(query)
+        tag_name = like_escaped(query)
     else:
-        like = f"%{_escaped(query)}%"
+        like = f"%{like_escaped(query)}%"
         in_modules = sa.select(Module.id).where(
             sa.or_(Module.title.ilike(like, escape="\\"), Module.description.ilike(like, escape="\\"))
         )
@@ -110,7 +110,7 @@ def _matching(query: str, locale: str) -> sa.ColumnElement[bool]:
     return Module.id.in_(sa.union(in_modules, in_sections, in_tags))
 
 
-def _escaped(text: str) -> str:
+def like_escaped(text: str) -> str:
     """``text`` for LIKE with ``escape="\\"``: its % and _ are plain characters, not wildcards."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -56,6 +56,7 @@ from lms.models.enums import ModuleStatus
 from lms.permissions import Reach
 from lms.services import deadlines
 from lms.services.certificates import RENEWAL_WINDOW, STATUS_LABELS, is_newest, status_of
+from lms.services.module_search import like_escaped
 from lms.services.paging import Page
 
 NOT_STARTED = "not_started"
@@ -233,10 +234,6 @@ def choices(reach: Reach) -> Choices:
     return Choices(*(db.session.execute(query).all() for query in (groups, categories, modules)))
 
 
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def learners(reach: Reach, filters: Filters, now: datetime) -> sa.Select[Any]:
     """(id, name, email) of the report's learners matching ``filters``, unordered (the shared rules)."""
     query = (
@@ -248,7 +245,7 @@ def learners(reach: Reach, filters: Filters, now: datetime) -> sa.Select[Any]:
     if filters.group_id is not None:
         query = query.where(User.id.in_(sa.select(UserGroup.user_id).where(UserGroup.group_id == filters.group_id)))
     if filters.search:
-        like = f"%{_escaped(filters.search)}%"
+        like = f"%{like_escaped(filters.search)}%"
         query = query.where(sa.or_(User.name.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")))
     if filters.status is not None:
         query = query.where(_has_status(User.id, filters, now))

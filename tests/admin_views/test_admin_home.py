@@ -12,19 +12,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Queue
-from rq.job import JobStatus
 
 from lms.extensions import db
-from lms.jobs import enqueue
 from lms.models import KnowledgeSuggestion, Reward, RewardRedemption, Tenant, User, UserPermission
 from lms.models.enums import Permission, TenantRole
 from lms.models.types import utcnow
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
 from tests.factories import assign, make_group, make_module, make_user, sign_in
-from tests.jobs.sample_jobs import always_fails
 from tests.redis_server import RedisServer
+from tests.services.test_operations import failed_job
 
 CARD = re.compile(
     r'<a class="card[^"]*lms-desk-card" href="([^"]+)">\s*<div class="card-body">\s*'
@@ -73,18 +70,6 @@ def waiting(app: Flask, companies: Companies) -> Desk:
         result = Desk(warehouse.id, office.id)
         db.session.commit()
     return result
-
-
-def failed_job(redis: Redis, tenant_id: int) -> None:
-    """A job of the company that a worker gave up on (as in tests/services/test_operations.py)."""
-    with tenant_context(tenant_id):
-        enqueue(always_fails)
-        db.session.commit()
-    queue = Queue("default", connection=redis)
-    job = next(job for job in queue.jobs if job.meta["tenant_id"] == tenant_id)
-    queue.remove(job)
-    job.set_status(JobStatus.FAILED)
-    queue.failed_job_registry.add(job, ttl=3600, exc_string="RuntimeError: this job fails on purpose")
 
 
 def _client_with(app: Flask, companies: Companies, grants: dict[Permission, dict | None]) -> FlaskClient:

@@ -41,7 +41,7 @@ def _job_audits() -> list[tuple[str | None, str]]:
         return [(row.entity_id, row.details["operation"]) for row in rows]
 
 
-def _failed_job(redis: Redis, tenant_id: int) -> str:
+def failed_job(redis: Redis, tenant_id: int) -> str:
     """A job of the company that a worker gave up on: in the failed registry, off the queue."""
     with tenant_context(tenant_id):
         enqueue(always_fails)
@@ -81,8 +81,8 @@ def test_a_companys_admin_runs_a_periodic_job_for_their_company_only(world: TwoT
 
 
 def test_a_company_sees_its_own_failed_jobs_and_platform_staff_see_all(world: TwoTenants, redis: Redis) -> None:
-    acme_job = _failed_job(redis, world.acme.id)
-    globex_job = _failed_job(redis, world.globex.id)
+    acme_job = failed_job(redis, world.acme.id)
+    globex_job = failed_job(redis, world.globex.id)
 
     acme_sees = operations.overview(world.acme.id, all_tenants=False)
     staff_sees = operations.overview(None, all_tenants=True)
@@ -95,7 +95,7 @@ def test_a_company_sees_its_own_failed_jobs_and_platform_staff_see_all(world: Tw
 
 
 def test_retry_puts_a_failed_job_back_on_its_queue_for_its_company_only(world: TwoTenants, redis: Redis) -> None:
-    job_id = _failed_job(redis, world.acme.id)
+    job_id = failed_job(redis, world.acme.id)
     queue = Queue("default", connection=redis)
 
     with pytest.raises(operations.JobNotFound, match="no such failed job"):
