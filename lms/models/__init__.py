@@ -31,9 +31,19 @@ from lms.models.progress import (
 from lms.models.radar import MentorRadarPost, RadarSave, RadarSeen
 from lms.models.suggestions import KnowledgeSuggestion, KnowledgeSuggestionComment, KnowledgeSuggestionVote
 from lms.models.tenancy import Membership, Tenant
-from lms.models.users import EmailPreference, EmailToken, User, UserPermission, UserSession
+from lms.models.users import (
+    ActivityPeriod,
+    ActivityRollup,
+    EmailPreference,
+    EmailToken,
+    User,
+    UserPermission,
+    UserSession,
+)
 
 __all__ = [
+    "ActivityPeriod",
+    "ActivityRollup",
     "AiModuleBuild",
     "Attachment",
     "AuditLog",

@@ -11,10 +11,9 @@ one quiz's questions. The one exception is item analysis, which streams one quiz
 submitted answers in chunks, because scoring an answer is ``quizzes.grade``'s rule and
 must not be written a second time in SQL.
 
-Days and weeks are the company's (its time zone, weeks from Monday). SQLite has no time
-zones, so the local day of a moment is computed the same way on both databases: the
-moment's UTC seconds plus the zone's offset in force then, divided by a day. The window
-has at most a few offset changes (summer time), which become a short CASE.
+Days and weeks are the company's (its time zone, weeks from Monday), as
+``services/activity.py`` keeps them: active learners are read from its nightly rollup and
+only the days after it live, so the page does not count twelve weeks of raw rows.
 """
 
 from __future__ import annotations
@@ -22,10 +21,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -43,11 +40,10 @@ from lms.models import (
     SectionCompletion,
     User,
     UserModuleLastAccess,
-    UserSession,
 )
 from lms.models.enums import ModuleStatus
 from lms.permissions import Reach
-from lms.services import quizzes
+from lms.services import activity, quizzes
 from lms.services.certificates import add_months
 from lms.services.deadlines import sql_function
 
@@ -58,14 +54,6 @@ MEDIAN_MONTHS = 12
 RANKED = 10  # most and least used modules shown
 CHUNK = 1000  # quiz attempts read at a time
 
-# Whole days since 1970-01-01 of a UTC moment shifted by an offset in seconds; SQLite keeps a
-# UtcDateTime as naive UTC text (the first 19 characters are whole seconds).
-_day_number = sql_function(
-    "lms_day_number",
-    sa.Integer(),
-    "((CAST(strftime('%s', substr({0}, 1, 19)) AS INTEGER) + {1}) / 86400)",
-    "CAST(FLOOR((date_part('epoch', {0}) + {1}) / 86400) AS INTEGER)",
-)
 # Seconds from the second moment to the first.
 _seconds_between = sql_function(
     "lms_seconds_between",
@@ -73,7 +61,6 @@ _seconds_between = sql_function(
     "((julianday({0}) - julianday({1})) * 86400.0)",
     "EXTRACT(EPOCH FROM ({0} - {1}))",
 )
-_EPOCH = date(1970, 1, 1)
 
 
 def learners(reach: Reach) -> sa.Select[tuple[int]]:
@@ -97,96 +84,20 @@ class Period:
     learners: int
 
 
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-
-
-def _offset_at(moment: datetime, zone: ZoneInfo) -> int:
-    offset = moment.astimezone(zone).utcoffset()
-    return int(offset.total_seconds()) if offset is not None else 0
-
-
-def _offset_changes(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datetime, int]]:
-    """The zone's offsets between two UTC moments: (from when, seconds), the first from ``start``.
-
-    Checked hour by hour, then the change narrowed to the second; a window of twelve weeks
-    is two thousand look-ups, well under a millisecond of the page.
-    """
-    changes = [(start, _offset_at(start, zone))]
-    moment = start
-    while moment < end:
-        following = min(moment + timedelta(hours=1), end)
-        if _offset_at(following, zone) != changes[-1][1]:
-            low, high = moment, following
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if _offset_at(middle, zone) == changes[-1][1]:
-                    low = middle
-                else:
-                    high = middle
-            changes.append((high, _offset_at(high, zone)))
-        moment = following
-    return changes
-
-
-def _local_day_number(column: Any, changes: Sequence[tuple[datetime, int]]) -> Any:
-    """SQL: the day (since 1970-01-01, in the company's zone) of the moment in ``column``."""
-    offset: Any = sa.literal(changes[-1][1])
-    if len(changes) > 1:
-        # Before each change the previous offset holds.
-        offset = sa.case(
-            *[(column < since, sa.literal(previous[1])) for previous, (since, _seconds) in pairwise(changes)],
-            else_=sa.literal(changes[-1][1]),
-        )
-    return _day_number(column, offset)
-
-
-def _activity(reach: Reach, start: datetime, end: datetime) -> sa.Subquery:
-    """(user_id, at) of everything that shows a learner was there: a usage session's start
-    and last ping, a section completed, a quiz attempt started or submitted."""
-    people = learners(reach)
-    # A session's last ping is found through its start (the indexed column): no visit lasts a day.
-    recent_session = UserSession.started_at >= start - timedelta(days=1)
-    sources = [
-        (UserSession.user_id, UserSession.started_at, sa.true()),
-        (UserSession.user_id, UserSession.last_ping_at, recent_session),
-        (SectionCompletion.user_id, SectionCompletion.completed_at, sa.true()),
-        (QuizAttempt.user_id, QuizAttempt.started_at, sa.true()),
-        (QuizAttempt.user_id, QuizAttempt.submitted_at, QuizAttempt.started_at >= start - timedelta(days=1)),
-    ]
-    return sa.union_all(
-        *[
-            sa.select(user_id.label("user_id"), at.label("at")).where(
-                at >= start, at < end, narrower, user_id.in_(people)
-            )
-            for user_id, at, narrower in sources
-        ]
-    ).subquery("activity")
-
-
-def _active_periods(reach: Reach, zone: ZoneInfo, first: date, count: int, width: int) -> list[Period]:
-    start, end = _midnight(first, zone), _midnight(first + timedelta(days=count * width), zone)
-    activity = _activity(reach, start, end)
-    first_number = (first - _EPOCH).days
-    period = ((_local_day_number(activity.c.at, _offset_changes(start, end, zone)) - first_number) // width).label(
-        "period"
-    )
-    # Distinct (period, learner) pairs first, then a count per period: two hash aggregates,
-    # where COUNT(DISTINCT) would sort every activity row.
-    pairs = sa.select(period, activity.c.user_id).group_by(period, activity.c.user_id).subquery("pairs")
-    counts = dict(db.session.execute(sa.select(pairs.c.period, sa.func.count()).group_by(pairs.c.period)).all())
-    return [Period(first + timedelta(days=index * width), counts.get(index, 0)) for index in range(count)]
+def _active_periods(reach: Reach, timezone: str, first: date, count: int, width: int) -> list[Period]:
+    counts = activity.active_counts(learners(reach), timezone, first, count, width)
+    return [Period(first + timedelta(days=index * width), learners) for index, learners in enumerate(counts)]
 
 
 def active_per_day(reach: Reach, timezone: str, today: date, days: int = DAYS) -> list[Period]:
     """Distinct active learners on each of the last ``days`` days up to ``today``, oldest first."""
-    return _active_periods(reach, ZoneInfo(timezone), today - timedelta(days=days - 1), days, 1)
+    return _active_periods(reach, timezone, today - timedelta(days=days - 1), days, 1)
 
 
 def active_per_week(reach: Reach, timezone: str, today: date, weeks: int = WEEKS) -> list[Period]:
     """Distinct active learners in each of the last ``weeks`` weeks (Monday to Sunday), this one last."""
     monday = today - timedelta(days=today.weekday())
-    return _active_periods(reach, ZoneInfo(timezone), monday - timedelta(weeks=weeks - 1), weeks, 7)
+    return _active_periods(reach, timezone, monday - timedelta(weeks=weeks - 1), weeks, 7)
 
 
 # --- Module usage ---------------------------------------------------------------------------
@@ -200,29 +111,25 @@ class ModuleUse:
 
 
 def module_usage(reach: Reach, now: datetime) -> list[ModuleUse]:
-    """Every published module with its distinct learners active in it over ``USAGE_WINDOW``,
-    most used first; modules nobody used are there with 0 (they matter most to HR)."""
-    since = now - USAGE_WINDOW
-    people = learners(reach)
-    touches = sa.union_all(
-        sa.select(SectionCompletion.user_id, SectionCompletion.module_id).where(
-            SectionCompletion.completed_at >= since, SectionCompletion.user_id.in_(people)
-        ),
-        sa.select(QuizAttempt.user_id, Quiz.module_id)
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(QuizAttempt.started_at >= since, QuizAttempt.user_id.in_(people)),
-        sa.select(UserModuleLastAccess.user_id, UserModuleLastAccess.module_id).where(
-            UserModuleLastAccess.accessed_at >= since, UserModuleLastAccess.user_id.in_(people)
-        ),
-    ).subquery("touches")
-    pairs = (
-        sa.select(touches.c.module_id, touches.c.user_id).group_by(touches.c.module_id, touches.c.user_id).subquery()
+    """Every published module with its distinct learners who opened it over ``USAGE_WINDOW``,
+    most used first; modules nobody used are there with 0 (they matter most to HR).
+
+    "Opened" is the reader's last access, kept per learner and module: completing a
+    section or starting a quiz happens on the module's pages, which record it, so one
+    indexed range over that table stands for all three and never reads the completions.
+    """
+    opened = (
+        sa.select(UserModuleLastAccess.module_id, sa.func.count().label("learners"))
+        .where(
+            UserModuleLastAccess.accessed_at >= now - USAGE_WINDOW, UserModuleLastAccess.user_id.in_(learners(reach))
+        )
+        .group_by(UserModuleLastAccess.module_id)
+        .subquery("opened")
     )
-    used = sa.select(pairs.c.module_id, sa.func.count().label("learners")).group_by(pairs.c.module_id).subquery("used")
-    count = sa.func.coalesce(used.c.learners, 0)
+    count = sa.func.coalesce(opened.c.learners, 0)
     rows = db.session.execute(
         sa.select(Module.id, Module.title, count)
-        .outerjoin(used, used.c.module_id == Module.id)
+        .outerjoin(opened, opened.c.module_id == Module.id)
         .where(Module.status == ModuleStatus.PUBLISHED)
         .order_by(count.desc(), Module.title, Module.id)
     )

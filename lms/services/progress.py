@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.models import Module, ModulePrerequisite, Section, SectionCompletion
+from lms.models import Module, ModulePrerequisite, Section, SectionCompletion, UserModuleLastAccess
 from lms.models.enums import ModuleStatus
 from lms.models.types import utcnow
-from lms.models.upserts import insert_or_ignore
+from lms.models.upserts import insert_or_ignore, insert_or_update
 from lms.services import completion
 
 
@@ -41,6 +42,21 @@ class Progress:
     @property
     def complete(self) -> bool:
         return self.total > 0 and self.done >= self.total
+
+    def shown_percent(self, completed: bool, has_quiz: bool = False) -> int:
+        """The percent a learner is shown: 100 only once the module is completed.
+
+        Sections alone do not complete a module with a quiz (DESIGN.md: completion), so the
+        quiz counts as one more step and an unfinished module stops at 99 (issue 14, item 7).
+        """
+        if completed:
+            return 100
+        steps = self.total + int(has_quiz)
+        return min(99, 100 * self.done // steps) if steps else 0
+
+    def quiz_to_pass(self, completed: bool, has_quiz: bool = False) -> bool:
+        """Is passing the quiz what stands between the learner and completion (or may, before the sections)."""
+        return not completed and (has_quiz or self.complete)
 
 
 def progress_of(user_id: int, module_ids: Iterable[int]) -> dict[int, Progress]:
@@ -120,8 +136,28 @@ def complete_section(user_id: int, section: Section) -> bool:
         conflict=["user_id", "section_id"],
     )
     if inserted:
+        record_access(user_id, section.module_id, section.tenant_id)
         completion.record_progress(user_id, section.module_id)
     return inserted
+
+
+def record_access(user_id: int, module_id: int, tenant_id: int, at: datetime | None = None) -> None:
+    """The learner was in the module now: the dashboard's "continue" and analytics' module usage
+    read it, so the reader and completing a section both keep it."""
+    at = at or utcnow()
+    insert_or_update(
+        UserModuleLastAccess,
+        {
+            "tenant_id": tenant_id,
+            "user_id": user_id,
+            "module_id": module_id,
+            "accessed_at": at,
+            "created_at": at,
+            "updated_at": at,
+        },
+        conflict=["tenant_id", "user_id", "module_id"],
+        update=["accessed_at", "updated_at"],
+    )
 
 
 def published_module(module_id: int) -> Module | None:

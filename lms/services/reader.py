@@ -23,7 +23,6 @@ from lms.models import (
     QuizQuestion,
     Section,
     SectionCompletion,
-    UserModuleLastAccess,
     UserModuleReview,
     UserPinnedModule,
 )
@@ -31,7 +30,7 @@ from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore, insert_or_update
 from lms.services.certificates import CertificateStatus, is_newest, status_of
 from lms.services.completion import renewable
-from lms.services.progress import Progress, missing_prerequisites
+from lms.services.progress import Progress, missing_prerequisites, record_access
 
 
 class NotInModule(LmsError):
@@ -91,7 +90,7 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
     marks = _learner_marks(user_id, module)
     missing = missing_prerequisites(user_id, [module.id]).get(module.id, [])
     if not missing:
-        _record_access(user_id, module)
+        record_access(user_id, module.id, module.tenant_id)
     return ReaderPage(
         module=module,
         sections=sections,
@@ -203,23 +202,6 @@ def _changes_since(module: Module, seen_version: int | None) -> list[ModuleChang
     )
 
 
-def _record_access(user_id: int, module: Module) -> None:
-    now = utcnow()
-    insert_or_update(
-        UserModuleLastAccess,
-        {
-            "tenant_id": module.tenant_id,
-            "user_id": user_id,
-            "module_id": module.id,
-            "accessed_at": now,
-            "created_at": now,
-            "updated_at": now,
-        },
-        conflict=["tenant_id", "user_id", "module_id"],
-        update=["accessed_at", "updated_at"],
-    )
-
-
 def assess(user_id: int, module: Module, rating: int, note: str | None) -> None:
     """The learner's own rating (1-5) and note; editing replaces them."""
     now = utcnow()
@@ -260,4 +242,23 @@ def set_pinned(user_id: int, module: Module, pinned: bool) -> None:
             "updated_at": now,
         },
         conflict=["tenant_id", "user_id", "module_id"],
+    )
+
+
+def preview_module(module: Module, section_id: int | None) -> ReaderPage:
+    """The reader's page of ``module`` as a learner who has done nothing yet sees it, for its
+    authors (issue 14: preview as a learner). Nothing is recorded: no "last accessed", no
+    progress; drafts too, and prerequisites do not lock it."""
+    sections = _sections(module)
+    questions = sa.select(QuizQuestion.id).join(Quiz, Quiz.id == QuizQuestion.quiz_id)
+    has_quiz = db.session.scalar(questions.where(Quiz.module_id == module.id).exists().select())
+    return ReaderPage(
+        module=module,
+        sections=sections,
+        done=set(),
+        current=_current_section(sections, set(), section_id),
+        missing=[],
+        assessment=None,
+        pinned=False,
+        has_quiz=bool(has_quiz),
     )

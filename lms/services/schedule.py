@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.jobs import enqueue, job
 from lms.models.enums import EmailFrequency
+from lms.services.activity import tenant_activity_rollup
 from lms.services.compliance import tenant_expiry_notices
 from lms.services.digests import tenant_digest
 from lms.services.manager_digest import tenant_manager_digest
@@ -78,12 +79,19 @@ def manager_weekly_email() -> None:
     sweep_every_tenant(manager_weekly_email, "weekly manager email sweep")
 
 
+@job(label=_l("Activity rollup for analytics"))
+def activity_rollup() -> None:
+    """Each company's closed days of learner activity, one row per learner and day, for analytics."""
+    sweep_every_tenant(activity_rollup, "activity rollup sweep")
+
+
 PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (deadline_reminders, "0 6 * * *"),
     (compliance_sweep, "30 5 * * *"),
     (daily_digest, "0 7 * * *"),
     (weekly_digest, "0 7 * * 1"),
     (manager_weekly_email, "30 7 * * 1"),
+    (activity_rollup, "15 1 * * *"),
 ]
 
 FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
@@ -92,6 +100,7 @@ FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
     daily_digest: TenantPart(tenant_digest, (EmailFrequency.DAILY.value,)),
     weekly_digest: TenantPart(tenant_digest, (EmailFrequency.WEEKLY.value,), weekly=True),
     manager_weekly_email: TenantPart(tenant_manager_digest, weekly=True),
+    activity_rollup: TenantPart(tenant_activity_rollup),
 }
 
 

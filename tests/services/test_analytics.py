@@ -17,12 +17,15 @@ from flask import Flask
 
 from lms.extensions import db
 from lms.models import (
+    ActivityPeriod,
+    ActivityRollup,
     Membership,
     Module,
     Quiz,
     QuizAttempt,
     Section,
     SectionCompletion,
+    Tenant,
     User,
     UserModuleLastAccess,
     UserSession,
@@ -30,7 +33,8 @@ from lms.models import (
 from lms.models.enums import ModuleStatus, TenantRole
 from lms.models.types import utcnow
 from lms.permissions import EVERYWHERE, Reach
-from lms.services import analytics
+from lms.services import activity, analytics
+from lms.services.progress import record_access
 from lms.tenancy import tenant_context, unscoped
 from tests.factories import make_certificate, make_group, make_module, make_quiz, make_user, two_tenants
 
@@ -103,6 +107,7 @@ def complete(world: World, who: str, module: str, part: int, at: datetime) -> No
                 completed_at=at,
             )
         )
+        record_access(world.people[who], world.modules[module], tenant, at)  # as completing on the page does
         db.session.flush()
 
 
@@ -122,6 +127,7 @@ def attempt(
                 answers={str(world.questions[quiz][index]): chosen for index, chosen in (answers or {}).items()},
             )
         )
+        record_access(world.people[who], world.modules[quiz], tenant, at)  # as starting it on the page does
         db.session.flush()
 
 
@@ -378,3 +384,75 @@ def test_item_analysis_gives_each_questions_right_share_and_most_chosen_wrong_an
         (50, None),
         (50, "True"),
     ]
+
+
+# --- The nightly rollup (services/activity.py) ------------------------------------------------
+
+
+def _busy_month(world: World) -> None:
+    complete(world, "ana", "forklift", 1, _at(30, 22, 30))
+    session(world, "cene", _at(29, 21, 50), minutes=20)  # over midnight: two days
+    attempt(world, "dora", "forklift", {0: [0]}, _at(27, 23, 30))
+    complete(world, "eva", "fire", 1, _at(25, 9))
+    complete(world, "ana", "fire", 1, _at(2, 8, month=2))
+    session(world, "eva", _at(30, 10), tenant="globex")
+
+
+def _counts(world: World) -> tuple[list[int], list[int], list[int]]:
+    with tenant_context(world.acme_id):
+        return (
+            [period.learners for period in analytics.active_per_day(EVERYWHERE, ZONE, TODAY)],
+            [period.learners for period in analytics.active_per_week(EVERYWHERE, ZONE, TODAY)],
+            [period.learners for period in analytics.active_per_day(sales(world), ZONE, TODAY)],
+        )
+
+
+def test_rolled_up_days_count_the_same_as_the_live_ones_and_today_stays_live(world: World) -> None:
+    _busy_month(world)
+    live = _counts(world)
+
+    with tenant_context(world.acme_id):
+        acme = db.session.get(Tenant, world.acme_id)
+        added = activity.roll_up(acme, TODAY)
+        again = activity.roll_up(acme, TODAY)
+        rows = db.session.scalar(sa.select(sa.func.count()).select_from(ActivityPeriod))
+    complete(world, "cene", "fire", 1, _at(31, 9))  # today, after the rollup
+
+    assert (added, again) == (activity.KEPT_DAYS + 1, 0)  # back to the Monday 13 weeks ago
+    # Days: Cene twice, Ana, Dora, Eva (acme's only, closed days only); weeks: Ana (February),
+    # and Cene, Dora and Eva in the week of 23 March.
+    assert rows == 9
+    day, week, scoped = _counts(world)
+    assert (day[:-1], week[:-1], scoped[:-1]) == (live[0][:-1], live[1][:-1], live[2][:-1])
+    assert (live[0][-1], day[-1]) == (1, 2)  # Ana's 00:30 today, then Cene: today is read live
+
+
+def test_a_rollup_without_new_days_adds_nothing_and_a_zone_change_rolls_up_again(world: World) -> None:
+    _busy_month(world)
+    with tenant_context(world.acme_id):
+        acme = db.session.get(Tenant, world.acme_id)
+        activity.roll_up(acme, TODAY)
+        acme.timezone = "America/New_York"
+        db.session.flush()
+        rolled_again = activity.roll_up(acme, TODAY)
+        marker = db.session.scalar(sa.select(ActivityRollup))
+        new_york = [period.learners for period in analytics.active_per_day(EVERYWHERE, "America/New_York", TODAY)]
+        db.session.execute(sa.delete(ActivityPeriod))
+        db.session.execute(sa.delete(ActivityRollup))
+        live_new_york = [period.learners for period in analytics.active_per_day(EVERYWHERE, "America/New_York", TODAY)]
+
+    assert rolled_again == activity.KEPT_DAYS + 1
+    assert (marker.timezone, marker.through) == ("America/New_York", activity.day_number(TODAY) - 1)
+    assert new_york == live_new_york
+
+
+def test_days_that_left_the_window_are_dropped(world: World) -> None:
+    complete(world, "ana", "fire", 1, _at(2, 8, month=2))
+    with tenant_context(world.acme_id):
+        acme = db.session.get(Tenant, world.acme_id)
+        activity.roll_up(acme, TODAY)
+        kept = db.session.scalar(sa.select(sa.func.count()).select_from(ActivityPeriod))
+        activity.roll_up(acme, TODAY + timedelta(days=60))
+        left = db.session.scalar(sa.select(sa.func.count()).select_from(ActivityPeriod))
+
+    assert (kept, left) == (2, 0)  # her day and her week, then neither
