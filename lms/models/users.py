@@ -158,8 +158,10 @@ class ActivityPeriod(TenantScoped, db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
 
     __table_args__ = (
-        # user_id last: a period's count comes from the index alone.
+        # user_id last: a period's count for everyone comes from the index alone; the second
+        # index serves a group's people, each learner's periods read directly.
         sa.UniqueConstraint("tenant_id", "width", "start", "user_id"),
+        sa.Index(None, "tenant_id", "user_id", "width", "start"),
         sa.CheckConstraint("width IN (1, 7)", name="day_or_week"),
     )
 

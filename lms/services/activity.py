@@ -140,12 +140,18 @@ def _rolled_through(timezone: str) -> int | None:
 
 
 def _rolled(width: int, first: int, last: int, people: sa.Select) -> sa.Select:
-    """(day, user_id): rolled-up periods of ``width`` starting on a day in [first, last], each pair once."""
-    return sa.select(ActivityPeriod.start.label("day"), ActivityPeriod.user_id).where(
-        ActivityPeriod.width == width,
-        ActivityPeriod.start >= first,
-        ActivityPeriod.start <= last,
-        ActivityPeriod.user_id.in_(people),
+    """(day, user_id): rolled-up periods of ``width`` starting on a day in [first, last], each pair once.
+
+    A join from ``people`` (each learner once), not ``IN``: for a group of a few hundred the
+    database then reads each one's rows through the per-learner index instead of the whole
+    company's range; for everyone it still chooses the range.
+    """
+    learners = people.subquery("learners")
+    return (
+        sa.select(ActivityPeriod.start.label("day"), ActivityPeriod.user_id)
+        .select_from(learners)
+        .join(ActivityPeriod, ActivityPeriod.user_id == learners.c[0])
+        .where(ActivityPeriod.width == width, ActivityPeriod.start >= first, ActivityPeriod.start <= last)
     )
 
 

@@ -35,6 +35,12 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_activity_period_tenant_id"), "activity_period", ["tenant_id"], unique=False)
+    op.create_index(
+        op.f("ix_activity_period_tenant_id_user_id_width_start"),
+        "activity_period",
+        ["tenant_id", "user_id", "width", "start"],
+        unique=False,
+    )
     op.create_table(
         "activity_rollup",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,5 +57,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_activity_rollup_tenant_id"), table_name="activity_rollup")
     op.drop_table("activity_rollup")
+    op.drop_index(op.f("ix_activity_period_tenant_id_user_id_width_start"), table_name="activity_period")
     op.drop_index(op.f("ix_activity_period_tenant_id"), table_name="activity_period")
     op.drop_table("activity_period")
