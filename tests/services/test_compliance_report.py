@@ -205,7 +205,7 @@ def test_an_archived_module_leaves_the_report(world: World) -> None:
     assert set(_overview(world, Scope(EVERYWHERE))) == {"First aid"}
 
 
-def test_the_overview_is_three_queries_whatever_the_size(world: World, count_queries: list[str]) -> None:
+def test_the_overview_is_two_queries_whatever_the_size(world: World, count_queries: list[str]) -> None:
     with tenant_context(world.acme_id):
         compliance_report.overview(Scope(EVERYWHERE), NOW)
         small = len(count_queries)
@@ -217,4 +217,4 @@ def test_the_overview_is_three_queries_whatever_the_size(world: World, count_que
     with tenant_context(world.acme_id):
         compliance_report.overview(Scope(EVERYWHERE), NOW)
 
-    assert small == len(count_queries) == 3
+    assert small == len(count_queries) == 2
