@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -28,7 +27,7 @@ from lms.models import (
     XpTransaction,
 )
 from lms.models.enums import ModuleStatus, NotificationType, XpSourceType
-from lms.services import certificates, quizzes, standings, xp, xp_rebuild
+from lms.services import certificates, completion, deadlines, quizzes, reminders, standings, xp, xp_rebuild
 from lms.services.certificates import add_months
 from lms.services.links import path_for
 
@@ -85,17 +84,22 @@ def seed_notifications(builder: _TenantBuilder) -> None:
                     created_at=now - timedelta(days=2),
                 )
             )
+        # The reminder each one would get today, worded by the sweep itself: learner3 is overdue.
         for key in ("learner2", "learner3"):
+            user = builder.users[key]
+            due = next(iter(deadlines.assignments([user.id], [assigned.id])), None)
+            if due is None or due.due_at is None:
+                continue
+            kind = reminders.OVERDUE if due.due_at < now else reminders.WEEK
+            title, message = reminders.texts(
+                reminders.Reminder(user.id, assigned.id, due.due_at, kind, assigned.title, ""), builder.tenant
+            )
             db.session.add(
                 Notification(
-                    user_id=builder.users[key].id,
+                    user_id=user.id,
                     type=NotificationType.DEADLINE_REMINDER,
-                    title=_("Deadline approaching: %(module)s", module=assigned.title),
-                    message=_(
-                        "Finish %(module)s by %(date)s.",
-                        module=assigned.title,
-                        date=format_date(now + timedelta(days=6), "medium"),
-                    ),
+                    title=title,
+                    message=message,
                     link=path_for("learner.module_page", module_id=assigned.id),
                     created_at=now - timedelta(hours=3),
                 )
@@ -183,21 +187,7 @@ def seed_certificates(builder: _TenantBuilder) -> None:
     done = {
         tuple(row) for row in db.session.execute(sa.select(SectionCompletion.user_id, SectionCompletion.section_id))
     }
-    held = {}
-    for key, module, completed_at in plan:
-        user = users[key]
-        for section in module.sections:
-            if (user.id, section.id) not in done:
-                db.session.add(
-                    SectionCompletion(
-                        user_id=user.id, module_id=module.id, section_id=section.id, completed_at=completed_at
-                    )
-                )
-        held[key] = certificates.claim(user.id, module, completed_at=completed_at, previous=None)
-    revoked = held["learner4"]
-    revoked.revoked_at = now - timedelta(days=3)
     with tenant_locale(builder.tenant.id):
-        revoked.revoked_reason = _("Issued by mistake: a colleague completed the module on this account.")
         db.session.add(
             ProgressOverride(
                 user_id=users["learner5"].id,
@@ -208,6 +198,32 @@ def seed_certificates(builder: _TenantBuilder) -> None:
                 created_at=now - timedelta(days=8),
             )
         )
+    db.session.flush()
+    held = {}
+    for key, module, completed_at in plan:
+        user = users[key]
+        for section in module.sections:
+            if (user.id, section.id) not in done:
+                db.session.add(
+                    SectionCompletion(
+                        user_id=user.id, module_id=module.id, section_id=section.id, completed_at=completed_at
+                    )
+                )
+        # What it certifies, as a real completion records it: the override, the passing attempt
+        # (seed_quiz_attempts), or the sections themselves.
+        evidence = completion.evidence_for(user.id, module.id) or completion.Evidence()
+        held[key] = certificates.claim(
+            user.id,
+            module,
+            completed_at=completed_at,
+            previous=None,
+            quiz_attempt_id=evidence.quiz_attempt_id,
+            progress_override_id=evidence.progress_override_id,
+        )
+    revoked = held["learner4"]
+    revoked.revoked_at = now - timedelta(days=3)
+    with tenant_locale(builder.tenant.id):
+        revoked.revoked_reason = _("Issued by mistake: a colleague completed the module on this account.")
 
 
 def seed_xp_histories(builder: _TenantBuilder) -> None:

@@ -98,7 +98,7 @@ def due_reminders(now: datetime) -> list[Reminder]:
     return [Reminder(*row) for row in rows if (row.user_id, row.module_id) not in done]
 
 
-def _texts(reminder: Reminder, tenant: Tenant) -> tuple[str, str]:
+def texts(reminder: Reminder, tenant: Tenant) -> tuple[str, str]:
     """Title and message in the tenant's language, the date in its time zone."""
     title = reminder.module_title
     day = format_date(reminder.due_at.astimezone(ZoneInfo(tenant.timezone)).date(), "medium")
@@ -117,7 +117,7 @@ def _texts(reminder: Reminder, tenant: Tenant) -> tuple[str, str]:
 
 def send_deadline_reminders(tenant: Tenant, now: datetime | None = None) -> int:
     """Send the current tenant's due reminders; how many went out. The caller commits."""
-    return notify_about_modules(tenant, due_reminders(now or utcnow()), _texts)
+    return notify_about_modules(tenant, due_reminders(now or utcnow()), texts)
 
 
 @job()
