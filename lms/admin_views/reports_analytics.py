@@ -175,13 +175,13 @@ def _export_table(table: str, choice: Choice, now: datetime) -> Table:
         result = analytics.item_analysis(reach, db.session.get(Quiz, quiz_id))
         for item in result.items:
             wrong = [item.wrong_option, _percent(item.wrong_percent)] if item.wrong_option is not None else ["", ""]
-            yield [item.question.text, result.attempts, _percent(item.correct_percent), *wrong]
+            yield [item.question.text, item.asked, _percent(item.correct_percent), *wrong]
 
     return Table(
         _("Item analysis: %(quiz)s", quiz=choice.quiz.title),
         [
             _("Question"),
-            _("Submitted attempts"),
+            _("Submitted attempts asking it"),
             _("Answered correctly (%)"),
             _("Most chosen wrong answer"),
             _("Chose it (%)"),

@@ -106,8 +106,8 @@ def local_day_number(column: Any, start: datetime, end: datetime, zone: ZoneInfo
     return _day_number(column, offset)
 
 
-def _moments(start: datetime, end: datetime, people: sa.Select | None) -> sa.Subquery:
-    """(user_id, at) of everything that shows a learner was there in [start, end)."""
+def _moments(start: datetime, end: datetime) -> sa.Subquery:
+    """(user_id, at) of everything that shows someone was there in [start, end)."""
     # A session's last ping is found through its start (the indexed column): no visit lasts a day.
     sources = [
         (UserSession.user_id, UserSession.started_at, sa.true()),
@@ -118,19 +118,22 @@ def _moments(start: datetime, end: datetime, people: sa.Select | None) -> sa.Sub
     ]
     return sa.union_all(
         *[
-            sa.select(user_id.label("user_id"), at.label("at")).where(
-                at >= start, at < end, narrower, sa.true() if people is None else user_id.in_(people)
-            )
+            sa.select(user_id.label("user_id"), at.label("at")).where(at >= start, at < end, narrower)
             for user_id, at, narrower in sources
         ]
     ).subquery("moments")
 
 
 def _live(first: date, end: date, zone: ZoneInfo, people: sa.Select | None) -> sa.Select:
-    """(day, user_id) of the days [first, end) read from the sources; a learner may repeat."""
+    """(day, user_id) of the days [first, end) read from the sources; a learner may repeat.
+
+    ``people`` narrows the union once, not each of its five sources: one look-up table of
+    the learners instead of five.
+    """
     start, stop = midnight(first, zone), midnight(end, zone)
-    moments = _moments(start, stop, people)
-    return sa.select(local_day_number(moments.c.at, start, stop, zone).label("day"), moments.c.user_id)
+    moments = _moments(start, stop)
+    live = sa.select(local_day_number(moments.c.at, start, stop, zone).label("day"), moments.c.user_id)
+    return live if people is None else live.where(moments.c.user_id.in_(people))
 
 
 def _rolled_through(timezone: str) -> int | None:

@@ -327,10 +327,12 @@ def drop_off(reach: Reach, module_id: int) -> list[SectionStep]:
 
 @dataclass(frozen=True)
 class ItemResult:
-    """One question over the submitted attempts: the share answering it right (0-100), and the
-    wrong option chosen most often with its share (None when no one chose a wrong option)."""
+    """One question over the submitted attempts that asked it (``asked``: a quiz that draws N
+    questions asks each in some attempts only): the share answering it right (0-100), and
+    the wrong option chosen most often with its share (None when no one chose a wrong option)."""
 
     question: QuizQuestion
+    asked: int
     correct_percent: float
     wrong_option: str | None
     wrong_percent: float
@@ -342,10 +344,10 @@ class ItemAnalysis:
     items: list[ItemResult]
 
 
-def _submitted_answers(reach: Reach, quiz_id: int) -> Iterator[dict[str, Any]]:
-    """The answers of the quiz's submitted attempts, read ``CHUNK`` at a time."""
+def _submitted_answers(reach: Reach, quiz_id: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]] | None]]:
+    """(answers, drawn questions) of the quiz's submitted attempts, read ``CHUNK`` at a time."""
     query = (
-        sa.select(QuizAttempt.answers)
+        sa.select(QuizAttempt.answers, QuizAttempt.drawn_questions)
         .where(
             QuizAttempt.quiz_id == quiz_id,
             QuizAttempt.submitted_at.is_not(None),
@@ -354,43 +356,51 @@ def _submitted_answers(reach: Reach, quiz_id: int) -> Iterator[dict[str, Any]]:
         .order_by(QuizAttempt.id)
         .execution_options(yield_per=CHUNK)
     )
-    yield from db.session.scalars(query)
+    yield from db.session.execute(query).tuples()
 
 
 def item_analysis(reach: Reach, quiz: Quiz) -> ItemAnalysis:
     """Each question's share of right answers and its most chosen wrong option (issue 13, item 4).
 
     Right and wrong are ``quizzes.grade``'s rule (a multiple choice counts only the exact
-    set). The attempts counted are the submitted ones with answers: an attempt closed by
-    the time limit before anything was answered says nothing about any question.
-    Memory stays bounded by the quiz's questions and options, however many attempts.
+    set), over the questions each attempt asked (``quiz_draws``: an attempt that drew five
+    of twenty says nothing of the other fifteen). The attempts counted are the submitted
+    ones with answers: an attempt closed by the time limit before anything was answered
+    says nothing about any question. Memory stays bounded by the quiz's questions and
+    options, however many attempts.
     """
     questions = quizzes.questions_of(quiz)
+    by_id = {question.id: question for question in questions}
+    asked: Counter[int] = Counter()
     right: Counter[int] = Counter()
     wrong: dict[int, Counter[int]] = {question.id: Counter() for question in questions}
     attempts = 0
-    for answers in _submitted_answers(reach, quiz.id):
+    for answers, drawn in _submitted_answers(reach, quiz.id):
         if not answers:
             continue
         attempts += 1
-        _score, results = quizzes.grade(questions, {int(key): value for key, value in answers.items()})
+        shown = questions if drawn is None else [by_id[entry["id"]] for entry in drawn if entry["id"] in by_id]
+        _score, results = quizzes.grade(shown, {int(key): value for key, value in answers.items()})
         for result in results:
+            asked[result.question.id] += 1
             if result.right:
                 right[result.question.id] += 1
             else:
                 wrong[result.question.id].update(result.chosen - quizzes.correct_options(result.question))
-    return ItemAnalysis(attempts, [_item(question, right, wrong, attempts) for question in questions])
+    return ItemAnalysis(attempts, [_item(question, asked[question.id], right, wrong) for question in questions])
 
 
-def _item(question: QuizQuestion, right: Counter[int], wrong: dict[int, Counter[int]], attempts: int) -> ItemResult:
+def _item(question: QuizQuestion, asked: int, right: Counter[int], wrong: dict[int, Counter[int]]) -> ItemResult:
     def percent(count: int) -> float:
-        return 100 * count / attempts if attempts else 0.0
+        return 100 * count / asked if asked else 0.0
 
     chosen = [(count, -index) for index, count in wrong[question.id].items() if 0 <= index < len(question.options)]
     if not chosen:
-        return ItemResult(question, percent(right[question.id]), None, 0.0)
+        return ItemResult(question, asked, percent(right[question.id]), None, 0.0)
     count, negative_index = max(chosen)
-    return ItemResult(question, percent(right[question.id]), question.options[-negative_index]["text"], percent(count))
+    return ItemResult(
+        question, asked, percent(right[question.id]), question.options[-negative_index]["text"], percent(count)
+    )
 
 
 # --- Pickers --------------------------------------------------------------------------------

@@ -120,9 +120,9 @@ def test_hr_sees_the_companys_numbers_and_nothing_of_the_other_company(report: R
     ]
     # The module's quiz, through the module: Dora right on all but the first, Cene only on the first.
     assert _rows(page, "lms-item-analysis") == [
-        ["Which colour is a stop sign?", "50 %", "Green", "50 %"],
-        ["Which are protective equipment?", "50 %", "Cake", "50 %"],
-        ["Emergency exits may be blocked.", "50 %", "True", "50 %"],
+        ["Which colour is a stop sign?", "2", "50 %", "Green", "50 %"],
+        ["Which are protective equipment?", "2", "50 %", "Cake", "50 %"],
+        ["Emergency exits may be blocked.", "2", "50 %", "True", "50 %"],
     ]
     assert "Over 2 submitted attempts." in page
     assert "2 days 3 h" in page, "Dora's median time to complete"
@@ -241,7 +241,13 @@ def test_the_xlsx_exports_of_drop_off_and_item_analysis(report: Report) -> None:
         (3, "Forklift safety: part 3", 1, 0),
     ]
     assert sheet("items") == [
-        ("Question", "Submitted attempts", "Answered correctly (%)", "Most chosen wrong answer", "Chose it (%)"),
+        (
+            "Question",
+            "Submitted attempts asking it",
+            "Answered correctly (%)",
+            "Most chosen wrong answer",
+            "Chose it (%)",
+        ),
         ("Which colour is a stop sign?", 2, 50, "Green", 50),
         ("Which are protective equipment?", 2, 50, "Cake", 50),
         ("Emergency exits may be blocked.", 2, 50, "True", 50),

@@ -386,6 +386,30 @@ def test_item_analysis_gives_each_questions_right_share_and_most_chosen_wrong_an
     ]
 
 
+def test_item_analysis_counts_a_drawn_question_only_in_the_attempts_that_asked_it(world: World) -> None:
+    now = utcnow()
+    attempt(world, "ana", "forklift", {0: [0]}, now)  # drew only Q1, right
+    attempt(world, "cene", "forklift", {2: [0]}, now)  # drew only Q3, wrong ("True")
+    with tenant_context(world.acme_id):
+        questions = world.questions["forklift"]
+        drawn = {"ana": [questions[0]], "cene": [questions[2]]}
+        for who, ids in drawn.items():
+            db.session.execute(
+                sa.update(QuizAttempt)
+                .where(QuizAttempt.user_id == world.people[who])
+                .values(drawn_questions=[{"id": question_id, "options": [0, 1, 2]} for question_id in ids])
+            )
+        quiz = db.session.get(Quiz, world.quizzes["forklift"])
+        result = analytics.item_analysis(EVERYWHERE, quiz)
+
+    assert result.attempts == 2
+    assert [(item.asked, round(item.correct_percent), item.wrong_option) for item in result.items] == [
+        (1, 100, None),
+        (0, 0, None),  # nobody was asked it: not "everyone got it wrong"
+        (1, 0, "True"),
+    ]
+
+
 # --- The nightly rollup (services/activity.py) ------------------------------------------------
 
 
