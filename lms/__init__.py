@@ -161,10 +161,12 @@ def _sqlite_reads_only(statement: str, context: Any) -> bool:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
+    from lms.favicon import bp as favicon_bp
     from lms.learner import bp as learner_bp
     from lms.verify import bp as verify_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(favicon_bp)
     app.register_blueprint(learner_bp)
     app.register_blueprint(verify_bp)
 

@@ -13,6 +13,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from lms.admin_views.base import AdminHome
+from lms.i18n import ADMIN_TRANSLATIONS
 
 CATEGORIES = {
     "people": _l("People"),
@@ -42,6 +43,7 @@ def init_admin(app: Flask) -> Admin:
         reports_compliance,
         reports_manager,
         reports_progress,
+        tenant_settings,
     )
 
     admin = Admin(
@@ -50,9 +52,11 @@ def init_admin(app: Flask) -> Admin:
         url="/admin",
         index_view=AdminHome(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/lms_master.html", fluid=True),
+        translations_path=str(ADMIN_TRANSLATIONS),
     )
     for module in (
         people,
+        tenant_settings,
         content,
         content_organisation,
         assessment_quizzes,

@@ -2,20 +2,28 @@
 
 Quizzes and questions need MANAGE_QUIZZES; every write is audited as QUIZ_UPDATED.
 A question's options are edited as rows (text + "correct"), which Flask-Admin's inline
-list adds and removes; ``quizzes.check_options`` holds the rules and its refusal is a
-form error, so nothing is written. Attempts are history: a read-only list for
-VIEW_ALL_PROGRESS, filtered by module, quiz, learner, result and date.
+list adds and removes and ``static/js/question_editor.js`` moves up and down; a true/false
+question gets its two options made (``quiz_editor``); ``quizzes.check_options`` holds the
+rules and its refusal is a form error, so nothing is written. Questions move up and down
+in their quiz's list. A quiz may shuffle questions and options and draw N questions per
+attempt (issue 14, item 3); a draw larger than the quiz's questions is a form error
+(``quiz_draws``). Attempts are history: a read-only list for VIEW_ALL_PROGRESS, filtered
+by module, quiz, learner, result and date.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import abort, redirect, request
+from flask_admin import expose
+from flask_admin.helpers import get_redirect_target
 from flask_admin.model.fields import AjaxSelectField, InlineFieldList, InlineFormField
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import Query, selectinload
+from werkzeug.wrappers import Response
 from wtforms import BooleanField, Form, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -27,7 +35,7 @@ from lms.admin_views.loaders import ModuleLoader, QuizLoader
 from lms.extensions import db
 from lms.models import Module, Quiz, QuizAttempt, QuizQuestion, User
 from lms.models.enums import AuditAction, Permission, QuestionType
-from lms.services import quizzes
+from lms.services import quiz_draws, quiz_editor, quizzes
 
 QUIZ_AUDIT: dict[str, AuditAction] = dict.fromkeys(("create", "update", "delete"), AuditAction.QUIZ_UPDATED)
 
@@ -42,27 +50,50 @@ class QuizView(TenantModelView):
     audit_actions: ClassVar = QUIZ_AUDIT
     parent_field = "module"
 
-    column_list = ("module", "title", "passing_score", "max_attempts", "time_limit")
+    column_list = ("module", "title", "passing_score", "max_attempts", "time_limit", "draw_count")
     column_searchable_list = ("title",)
     column_filters = ("module.title",)
     column_sortable_list = (("module", "module.title"), "title", "passing_score", "max_attempts", "time_limit")
     column_default_sort = ("title", False)
-    column_details_list = ("module", "title", "passing_score", "max_attempts", "time_limit", "questions")
+    column_details_list = (
+        "module",
+        "title",
+        "passing_score",
+        "max_attempts",
+        "time_limit",
+        "shuffle_questions",
+        "shuffle_options",
+        "draw_count",
+        "questions",
+    )
     column_labels: ClassVar = {
         "passing_score": _l("Passing score (%)"),
         "max_attempts": _l("Attempts allowed"),
         "time_limit": _l("Time limit (minutes)"),
+        "shuffle_questions": _l("Shuffle questions"),
+        "shuffle_options": _l("Shuffle options"),
+        "draw_count": _l("Questions per attempt"),
         "questions": _l("Questions"),
     }
     column_formatters: ClassVar = {
         "max_attempts": lambda view, context, model, name: model.max_attempts or _l("Unlimited"),
         "time_limit": lambda view, context, model, name: model.time_limit or _l("None"),
+        "draw_count": lambda view, context, model, name: model.draw_count or _l("All questions"),
     }
     column_extra_row_actions: ClassVar = [
         EndpointLinkRowAction("fa fa-list", "quiz_questions.index_view", title=_l("Questions"), id_arg="quiz_id"),
     ]
 
-    form_columns = ("module", "title", "passing_score", "max_attempts", "time_limit")
+    form_columns = (
+        "module",
+        "title",
+        "passing_score",
+        "max_attempts",
+        "time_limit",
+        "shuffle_questions",
+        "shuffle_options",
+        "draw_count",
+    )
     form_ajax_refs: ClassVar = {"module": ModuleLoader("module")}
     form_args: ClassVar = {
         "module": {
@@ -88,8 +119,35 @@ class QuizView(TenantModelView):
             _l("Enter at least 1 minute, or leave it empty for no time limit."),
             _l("Minutes from starting an attempt; leave empty for no limit."),
         ),
+        "shuffle_questions": {"description": _l("Each attempt asks the questions in a new random order.")},
+        "shuffle_options": {"description": _l("Each attempt shows every question's options in a new random order.")},
+        "draw_count": optional_number(
+            1,
+            _l("Draw at least 1 question, or leave it empty to ask every question."),
+            _l(
+                "Each attempt asks this many questions drawn at random from the quiz's questions; "
+                "leave empty to ask every question."
+            ),
+        ),
     }
     create_only_fields = ("module",)
+
+    def edit_form(self, obj: Quiz | None = None) -> Any:
+        form = super().edit_form(obj)
+        form.quiz_id = None if obj is None else obj.id
+        return form
+
+    def validate_form(self, form: Any) -> bool:
+        """A draw needs that many questions in the quiz (a new quiz has none yet): a form error, nothing written."""
+        valid = super().validate_form(form)
+        if not valid or "draw_count" not in form:
+            return valid
+        try:
+            quiz_draws.check_draw_count(getattr(form, "quiz_id", None), form.draw_count.data)
+        except quiz_draws.InvalidDraw as error:
+            form.draw_count.errors = [*form.draw_count.errors, str(error)]
+            return False
+        return True
 
     def on_model_delete(self, model: Quiz) -> None:
         quizzes.check_quiz_deletable(model)
@@ -122,6 +180,8 @@ class QuestionView(TenantModelView):
     audit_actions: ClassVar = QUIZ_AUDIT
     parent_field = "quiz"
     list_template = "admin/assessment/question_list.html"
+    create_template = "admin/assessment/question_create.html"
+    edit_template = "admin/assessment/question_edit.html"
 
     column_list = ("quiz", "sort_order", "text", "type", "points", "options")
     column_searchable_list = ("text",)
@@ -161,7 +221,8 @@ class QuestionView(TenantModelView):
             min_entries=2,
             description=_l(
                 "One row per answer; tick the correct ones. Single choice and true/false have exactly one correct "
-                "answer (true/false has exactly two rows), multiple choice at least one."
+                "answer (true/false has exactly two rows, filled with True and False when left empty), multiple "
+                "choice at least one."
             ),
         ),
     }
@@ -179,7 +240,7 @@ class QuestionView(TenantModelView):
             if not form.options.should_delete(entry)
         ]
         try:
-            form.options.checked = quizzes.check_options(form.type.data, rows)
+            form.options.checked = quiz_editor.options_from_rows(form.type.data, rows)
         except quizzes.InvalidOptions as error:
             form.options.errors.append(str(error))
             return False
@@ -195,6 +256,19 @@ class QuestionView(TenantModelView):
     def on_model_delete(self, model: QuizQuestion) -> None:
         quizzes.check_question_deletable(model)
         super().on_model_delete(model)
+
+    @expose("/move/", methods=("POST",))
+    def move_view(self) -> Response:
+        """Up or down one place in its quiz; the quiz's questions stay numbered 0..n-1."""
+        if not self.can_edit:
+            abort(403)
+        question = self.get_one(request.form.get("id", ""))
+        offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+        if offset is None:
+            abort(400)
+        quiz_editor.shift_question(question, offset)
+        self.commit_or_flash()
+        return redirect(get_redirect_target() or self.get_url(".index_view", quiz_id=question.quiz_id))
 
 
 # --- Attempts -----------------------------------------------------------------------------

@@ -47,7 +47,6 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_admin.model import typefmt
 from flask_admin.tools import iterdecode
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -59,15 +58,15 @@ from werkzeug.wrappers import Response
 
 from lms.admin_views.filters import CheckedFilterConverter
 from lms.admin_views.forms import RangedModelConverter, ServiceForm, duplicate_columns, duplicate_field
-from lms.admin_views.labels import COLUMN_LABELS
+from lms.admin_views.labels import COLUMN_LABELS, EXPORT_FORMATTERS, TYPE_FORMATTERS
 from lms.admin_views.lists import ListAtScale
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.i18n import label
+from lms.i18n import LABELS, label, picker_words
 from lms.models.enums import AuditAction, Permission, TenantPlan, TenantRole, TenantTheme
 from lms.models.types import UtcDateTime, integer_range, is_row_id, row_id, utcnow
 from lms.permissions import OutOfReach, Reach, current_reach, current_rights, is_platform_staff, progress_reach
-from lms.services import desk, operations
+from lms.services import desk, operations, tenants
 from lms.services.audit import audit
 from lms.services.desk import Count
 from lms.tenancy import set_tenant
@@ -127,53 +126,8 @@ def changed_fields(model: Any, created: bool) -> dict[str, Any]:
 # export show it as "Field: old → new" lines, with labels for columns, actions and record
 # types, enum values by their names, and ids of people, modules and groups as their names.
 
-AUDIT_ACTION_LABELS: dict[AuditAction, Any] = {
-    AuditAction.USER_CREATED: _l("Person added"),
-    AuditAction.USER_UPDATED: _l("Person changed"),
-    AuditAction.USER_DEACTIVATED: _l("Person deactivated"),
-    AuditAction.USER_REACTIVATED: _l("Person reactivated"),
-    AuditAction.USER_INVITED: _l("Person invited"),
-    AuditAction.USER_ROLE_CHANGED: _l("Role changed"),
-    AuditAction.MEMBERSHIP_REMOVED: _l("Removed from the company"),
-    AuditAction.LOGIN_SUCCEEDED: _l("Signed in"),
-    AuditAction.LOGIN_FAILED: _l("Failed sign-in"),
-    AuditAction.LOGOUT: _l("Signed out"),
-    AuditAction.PASSWORD_RESET_REQUESTED: _l("Password reset requested"),
-    AuditAction.PASSWORD_CHANGED: _l("Password changed"),
-    AuditAction.PERMISSION_GRANTED: _l("Permission granted"),
-    AuditAction.PERMISSION_REVOKED: _l("Permission revoked"),
-    AuditAction.TENANT_CREATED: _l("Company created"),
-    AuditAction.TENANT_UPDATED: _l("Company settings changed"),
-    AuditAction.SUPPORT_ACCESS: _l("Support access"),
-    AuditAction.RECORD_CREATED: _l("Record created"),
-    AuditAction.RECORD_UPDATED: _l("Record changed"),
-    AuditAction.RECORD_DELETED: _l("Record deleted"),
-    AuditAction.GROUP_CREATED: _l("Group created"),
-    AuditAction.GROUP_UPDATED: _l("Group changed"),
-    AuditAction.GROUP_DELETED: _l("Group deleted"),
-    AuditAction.GROUP_MEMBER_ADDED: _l("Added to a group"),
-    AuditAction.GROUP_MEMBER_REMOVED: _l("Removed from a group"),
-    AuditAction.MODULE_CREATED: _l("Module created"),
-    AuditAction.MODULE_UPDATED: _l("Module changed"),
-    AuditAction.MODULE_PUBLISHED: _l("Module published"),
-    AuditAction.MODULE_ARCHIVED: _l("Module archived"),
-    AuditAction.MODULE_DELETED: _l("Module deleted"),
-    AuditAction.MODULE_VERSION_PUBLISHED: _l("New module version published"),
-    AuditAction.MODULE_ASSIGNED: _l("Module assigned"),
-    AuditAction.MODULE_UNASSIGNED: _l("Module unassigned"),
-    AuditAction.QUIZ_UPDATED: _l("Quiz changed"),
-    AuditAction.PROGRESS_OVERRIDDEN: _l("Progress overridden"),
-    AuditAction.CERTIFICATE_REVOKED: _l("Certificate revoked"),
-    AuditAction.ASSET_BULK_DELETED: _l("Media files deleted"),
-    AuditAction.RADAR_POST_APPROVED: _l("Radar post approved"),
-    AuditAction.RADAR_POST_REJECTED: _l("Radar post rejected"),
-    AuditAction.XP_ADJUSTED: _l("XP adjusted"),
-    AuditAction.REDEMPTION_APPROVED: _l("Reward redemption approved"),
-    AuditAction.REDEMPTION_REJECTED: _l("Reward redemption rejected"),
-    AuditAction.SUGGESTION_APPROVED: _l("Suggestion approved"),
-    AuditAction.SUGGESTION_REJECTED: _l("Suggestion rejected"),
-    AuditAction.SUGGESTION_CONVERTED: _l("Suggestion converted to a module"),
-}
+# The audit actions' labels are ``lms.i18n.LABELS``, as every enum's; this name stays for the audit screen.
+AUDIT_ACTION_LABELS: dict[AuditAction, Any] = {action: LABELS[action] for action in AuditAction}
 
 ENTITY_LABELS: dict[str, Any] = {
     "user": _l("Person"),
@@ -229,6 +183,11 @@ _DETAIL_LABELS: dict[str, Any] = {
     "timezone": _l("Time zone"),
     "slug": _l("Address name"),
     "email_frequency": _l("Email frequency"),
+    "entered": _l("Entered the company"),
+    "left": _l("Left the company"),
+    "certificate_logo": _l("Certificate logo"),
+    # The tenant settings screen's named fields, called in the log what the screen calls them.
+    **{setting.name: setting.label for setting in tenants.NAMED_SETTINGS},
 }
 
 # Details keys outside ``changes`` that name records or enum values, whatever the table.
@@ -404,6 +363,10 @@ class AccessMixin:
     def is_visible(self) -> bool:
         return self.is_accessible()
 
+    def picker_words(self) -> dict[str, Any]:
+        """For the admin base page: the pickers' words in the page's language (``i18n.picker_words``)."""
+        return picker_words()
+
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
@@ -441,11 +404,9 @@ class TenantModelView(AccessMixin, ListAtScale, ModelView):
         "delete": AuditAction.RECORD_DELETED,
     }
 
-    column_type_formatters: ClassVar = {
-        **typefmt.BASE_FORMATTERS,
-        datetime: lambda view, value, name: format_datetime(value, "short"),
-    }
-    column_type_formatters_detail: ClassVar = column_type_formatters
+    column_type_formatters: ClassVar = TYPE_FORMATTERS
+    column_type_formatters_detail: ClassVar = TYPE_FORMATTERS
+    column_type_formatters_export: ClassVar = EXPORT_FORMATTERS
     model_form_converter = RangedModelConverter
     form_base_class = ServiceForm
     service_fields: ClassVar[tuple[str, ...]] = ()
@@ -467,6 +428,14 @@ class TenantModelView(AccessMixin, ListAtScale, ModelView):
     def __init__(self, model: type, *args: Any, **kwargs: Any) -> None:
         self.column_labels = {**COLUMN_LABELS, **(self.column_labels or {})}
         super().__init__(model, db, *args, **kwargs)
+
+    def _process_ajax_references(self) -> dict[str, Any]:
+        """Every picker says what to do in an empty box (type to search) instead of Flask-Admin's
+        "Please select model" (issue 14, item 5); a loader that names its own placeholder keeps it."""
+        loaders = super()._process_ajax_references()
+        for loader in loaders.values():
+            loader.options.setdefault("placeholder", _l("Type to search"))
+        return loaders
 
     def user_may(self, action: str) -> bool:
         """May the signed-in user ``action`` ("create", "edit", "delete", "export") here? The view's

@@ -41,6 +41,7 @@ from lms.admin_views.forms import (
     optional_number,
 )
 from lms.admin_views.loaders import MemberLoader, ModuleLoader, VideoLoader
+from lms.admin_views.module_builder import ModuleBuilderMixin, editor_settings, keep_fields_of_type
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
@@ -52,6 +53,7 @@ from lms.models import (
     User,
 )
 from lms.models.enums import AuditAction, Difficulty, Permission, SectionType, TenantRole, VideoSourceType
+from lms.models.types import row_id
 from lms.services import content, uploads
 
 
@@ -108,7 +110,9 @@ class PublishUpdateForm(AdminForm):
 _DESCRIBED_BY = ("difficulty", "category", "tags", "mentors", "prerequisites", "validity_months")
 
 
-class ModuleView(OwnModulesMixin, TenantModelView):
+class ModuleView(ModuleBuilderMixin, OwnModulesMixin, TenantModelView):
+    """Modules; the edit page is the module builder (``module_builder``)."""
+
     permission = staticmethod(manages_modules)
     action_permissions: ClassVar = {"delete": Permission.MANAGE_ALL_MODULES}
     audit_actions: ClassVar = {
@@ -290,6 +294,9 @@ class SectionView(OwnModulesMixin, TenantModelView):
     module_id_attribute = "module_id"
     parent_field = "module"
     list_template = "admin/content/section_list.html"
+    create_template = "admin/content/section_create.html"
+    edit_template = "admin/content/section_edit.html"
+    editor_settings = staticmethod(editor_settings)
 
     column_list = ("module", "sort_order", "title", "type")
     column_searchable_list = ("title",)
@@ -379,36 +386,55 @@ class SectionView(OwnModulesMixin, TenantModelView):
     create_only_fields = ("module",)
     edit_only_fields = ("remove_attachments",)
 
+    def create_form(self, obj: Section | None = None) -> Any:
+        return keep_fields_of_type(super().create_form(obj), None)
+
     def edit_form(self, obj: Section | None = None) -> Any:
-        form = super().edit_form(obj)
-        if obj is not None:
+        form = keep_fields_of_type(super().edit_form(obj), obj)
+        if obj is not None and "remove_attachments" in form:
             form.remove_attachments.choices = [(attachment.id, attachment.file_name) for attachment in obj.attachments]
         return form
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self) -> Any:
+        """Save and Add Another opens the next section's form in the same module and of the same type."""
+        response = super().create_view()
+        module_id = g.get("saved_section_module_id")
+        if "_add_another" in request.form and module_id is not None and getattr(response, "status_code", 0) == 302:
+            url = self.get_url(
+                ".create_view", module_id=module_id, type=request.form.get("type"), url=get_redirect_target()
+            )
+            return redirect(url)
+        return response
 
     def on_form_prefill(self, form: Any, id: Any) -> None:
         section = self.get_one(id)
         form.position.data = section.sort_order + 1
-        if section.media_asset_id is not None:
+        if "video_media" in form and section.media_asset_id is not None:
             form.video_media.data = db.session.get(MediaAsset, section.media_asset_id)
 
     def on_model_change(self, form: Any, model: Section, is_created: bool) -> None:
-        content.set_section_content(model, form.content.data)
-        content.set_video(
-            model,
-            form.video_source_type.data,
-            url=form.video_url.data,
-            stream_id=form.video_stream_id.data,
-            media_asset=form.video_media.data,
-        )
+        content.set_section_content(model, form.content.data if "content" in form else "")
+        if "video_source_type" in form:
+            content.set_video(
+                model,
+                form.video_source_type.data,
+                url=form.video_url.data,
+                stream_id=form.video_stream_id.data,
+                media_asset=form.video_media.data,
+            )
+        else:
+            content.set_video(model, None)
         position = form.position.data
         if is_created or position is not None:
             content.move_section(model, None if position is None else position - 1)
-        for upload in form.new_attachments.data or []:
+        for upload in (form.new_attachments.data or []) if "new_attachments" in form else []:
             if upload:
                 stored = uploads.store_attachment(g.tenant.id, upload.filename or "", upload.stream)
                 content.add_attachment(model, stored)
         if "remove_attachments" in form:
             content.remove_attachments(model, form.remove_attachments.data or [])
+        g.saved_section_module_id = model.module_id
         super().on_model_change(form, model, is_created)
 
     def on_model_delete(self, model: Section) -> None:
@@ -417,13 +443,16 @@ class SectionView(OwnModulesMixin, TenantModelView):
 
     @expose("/move/", methods=("POST",))
     def move_view(self) -> Response:
-        """Up or down one place; the module's sections stay numbered 0..n-1."""
+        """Up or down one place; the module's sections stay numbered 0..n-1. The builder also sends
+        its ``module_id``: a tampered section id of another module is a 404, nothing moves."""
         if not self.can_edit:
             abort(403)
         section = self.get_one(request.form.get("id", ""))
         offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
         if offset is None:
             abort(400)
+        if "module_id" in request.form and request.form.get("module_id", type=row_id) != section.module_id:
+            abort(404)  # the builder names its module: a section of another one is not there
         content.shift_section(section, offset)
         self.commit_or_flash()
         return redirect(get_redirect_target() or self.get_url(".index_view", module_id=section.module_id))

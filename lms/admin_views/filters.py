@@ -13,7 +13,6 @@ from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model.filters import convert
 
 from lms.admin_views.forms import enum_choices
-from lms.i18n import LABELS
 from lms.models.types import integer_range
 
 
@@ -57,8 +56,8 @@ class CheckedFilterConverter(sqla_filters.FilterConverter):
     @convert("enum")
     def conv_enum(self, column: Any, name: str, options: Any = None, **kwargs: Any) -> list[Any]:
         """An enum's filters offer its translated labels (``lms.i18n.LABELS``), not its member names."""
-        members = getattr(column.type, "enum_class", None) or ()
-        if not options and members and all(member in LABELS for member in members):
+        members = getattr(column.type, "enum_class", None)
+        if not options and members is not None:
             options = enum_choices(members)
         return super().conv_enum(column, name, options, **kwargs)
 

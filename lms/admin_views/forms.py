@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.validators import Unique
-from flask_admin.form import BaseForm
+from flask_admin.form import BaseForm, Select2Field
 from flask_admin.model.fields import AjaxSelectMultipleField
 from flask_admin.model.form import converts
 from flask_babel import lazy_gettext as _l
@@ -184,7 +184,22 @@ def duplicate_field(form: Form | None, model: type, columns: list[str]) -> Field
 
 
 class RangedModelConverter(AdminModelConverter):
-    """Flask-Admin's form scaffolding, with every integer field refusing what its column cannot hold."""
+    """Flask-Admin's form scaffolding, with every integer field refusing what its column cannot hold
+    and every enum offered by its labels."""
+
+    @converts("sqlalchemy.sql.sqltypes.Enum")
+    def convert_enum(self, column: Any, field_args: Any, **extra: Any) -> Any:
+        """An enum column is a choice of its members by their translated labels, not their code
+        names (issue 14, item 4); the model gets the member. A view's ``form_choices`` still wins,
+        as Flask-Admin looks at those first."""
+        enum_cls = getattr(column.type, "enum_class", None)
+        if enum_cls is None:
+            return super().convert_enum(column, field_args, **extra)
+        self._nullable_common(column, field_args)
+        field_args.setdefault("choices", enum_choices(enum_cls))
+        field_args.setdefault("coerce", enum_coerce(enum_cls))
+        field_args["allow_blank"] = bool(column.nullable)
+        return Select2Field(**field_args)
 
     @converts("Integer")  # includes BigInteger and SmallInteger
     def handle_integer_types(self, column: Any, field_args: Any, **extra: Any) -> Any:

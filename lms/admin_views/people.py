@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+import sqlalchemy as sa
 from flask import flash, g, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
+from flask_admin.form import Select2Field, Select2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,22 +23,22 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, lazyload, selectinload
 from werkzeug.wrappers import Response
-from wtforms import ColorField, EmailField, SelectField, StringField
+from wtforms import ColorField, EmailField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from lms.admin_views import CATEGORIES
-from lms.admin_views.base import AUDIT_ACTION_LABELS, ENTITY_LABELS, AccessMixin, AuditDetails, TenantModelView
+from lms.admin_views.base import AUDIT_ACTION_LABELS, ENTITY_LABELS, AuditDetails, TenantModelView
 from lms.admin_views.filters import time_filters
-from lms.admin_views.forms import LANGUAGES, enum_choices, enum_coerce, unique_name
+from lms.admin_views.forms import enum_choices, enum_coerce, unique_name
 from lms.admin_views.loaders import MemberLoader, groups_within, with_people
 from lms.auth.forms import email_address
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import label
 from lms.models import AuditLog, EmailPreference, Group, Membership, User, UserGroup, UserPermission
-from lms.models.enums import AuditAction, Permission, TenantPlan, TenantRole, TenantTheme
-from lms.permissions import can_manage_settings, current_rights
-from lms.services import audit_chain, invites, memberships, tenants
+from lms.models.enums import AuditAction, Permission, TenantRole
+from lms.permissions import current_rights
+from lms.services import audit_chain, invites, memberships
 from lms.services.invites import AlreadyMember
 from lms.services.memberships import RightsRefused
 from lms.services.plans import PlanLimitReached
@@ -56,9 +58,61 @@ def _offer_roles(field: Any, roles: list[TenantRole], current: TenantRole | None
     field.choices = [(role.name, label(role)) for role in TenantRole if role in roles or role is current]
 
 
+class RoleField(Select2Field):
+    """A role picker offering only the roles the signed-in person may give (``_offer_roles``).
+
+    A real role the list leaves out, which only a tampered form sends, is judged by
+    ``services.memberships``: its refusal says why ("it ranks above yours") on this field,
+    where "not a valid choice" would say nothing. Anything that is no role is refused here.
+    """
+
+    def pre_validate(self, form: Any) -> None:
+        if not isinstance(self.data, TenantRole):
+            super().pre_validate(form)
+
+
+class GroupScopeField(SelectMultipleField):
+    """A grant's scope picked as groups of the company (issue 14, item 5); none is the whole company.
+
+    Stored as before, ``{"group_ids": [..]}`` or nothing (``scope``). The choices are the groups
+    the granter reaches; an id outside them (another company's group, one deleted since the
+    form was shown) is refused by ``memberships.grant`` with the ids it does not know, so this
+    field checks only that the values are numbers.
+    """
+
+    widget = Select2Widget(multiple=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, coerce=int, validate_choice=False, **kwargs)
+
+    def process_data(self, value: Any) -> None:
+        ids = value.get("group_ids") if isinstance(value, dict) else None
+        self.data = [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata([value for value in valuelist if value])
+
+    @property
+    def scope(self) -> dict[str, list[int]] | None:
+        return {"group_ids": sorted(set(self.data))} if self.data else None
+
+
+def _scope_text(view: Any, context: Any, model: UserPermission, name: str) -> str:
+    """A grant's scope as its groups' names; the company's group names are read once per page."""
+    scope = model.scope
+    if not scope:
+        return _("Whole company")
+    ids = scope.get("group_ids") if isinstance(scope, dict) else None
+    if not isinstance(ids, list):
+        return str(scope)
+    if "group_names" not in g:
+        g.group_names = dict(db.session.execute(sa.select(Group.id, Group.name)).all())
+    return ", ".join(g.group_names.get(i, f"#{i}") for i in ids)
+
+
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), email_address(), Length(max=254)])
-    role = SelectField(_l("Role"), default=TenantRole.EMPLOYEE.name, coerce=enum_coerce(TenantRole))
+    role = RoleField(_l("Role"), default=TenantRole.EMPLOYEE.name, coerce=enum_coerce(TenantRole))
 
 
 class MembershipView(TenantModelView):
@@ -84,7 +138,7 @@ class MembershipView(TenantModelView):
     column_default_sort = ("created_at", True)
     column_auto_select_related = False
     form_columns = ("role",)
-    form_choices: ClassVar[dict[str, Any]] = {"role": enum_choices(TenantRole)}
+    form_overrides: ClassVar[dict[str, Any]] = {"role": RoleField}
     form_args: ClassVar[dict[str, Any]] = {"role": {"coerce": enum_coerce(TenantRole)}}
 
     def get_query(self) -> Query[Membership]:
@@ -152,8 +206,9 @@ class UserPermissionView(TenantModelView):
     """Permissions granted to one member on top of their role (DESIGN.md: roles and permissions).
 
     Granting, changing and revoking go through ``services.memberships`` (audited there):
-    the form offers only other people within reach and permissions the user holds, and a
-    tampered form is refused there with an error on its field.
+    the form offers only other people within reach, permissions the user holds and the
+    groups they reach as the scope, and a tampered form is refused there with an error on
+    its field.
     """
 
     permission = Permission.MANAGE_USERS
@@ -174,10 +229,15 @@ class UserPermissionView(TenantModelView):
         "user": MemberLoader("user", within=Permission.MANAGE_USERS, others_only=True)
     }
     form_choices: ClassVar[dict[str, Any]] = {"permission": enum_choices(Permission)}
+    form_overrides: ClassVar[dict[str, Any]] = {"scope": GroupScopeField}
     form_args: ClassVar[dict[str, Any]] = {
         "permission": {"coerce": enum_coerce(Permission)},
-        "scope": {"description": _l('Empty for everywhere, or e.g. {"group_ids": [3, 7]}.')},
+        "scope": {
+            "label": _l("Groups"),
+            "description": _l("Leave empty for the whole company, or pick the groups whose members it covers."),
+        },
     }
+    column_formatters: ClassVar[dict[str, Any]] = {"scope": _scope_text}
 
     def get_query(self) -> Query[UserPermission]:
         return super().get_query().options(*with_people(UserPermission.user))
@@ -192,11 +252,12 @@ class UserPermissionView(TenantModelView):
     def _offer_permissions(form: Any) -> Any:
         held = memberships.grantable_permissions(current_rights())
         form.permission.choices = [(permission.name, label(permission)) for permission in held]
+        form.scope.choices = [(group.id, group.name) for group in groups_within(Permission.MANAGE_USERS)()]
         return form
 
     def create_model(self, form: Any) -> UserPermission | bool:
         try:
-            row = memberships.grant(g.tenant, form.user.data, form.permission.data, form.scope.data, by=current_user)
+            row = memberships.grant(g.tenant, form.user.data, form.permission.data, form.scope.scope, by=current_user)
         except RightsRefused as error:
             return self._refused(form, error)
         except IntegrityError as error:  # the member holds this permission already
@@ -206,7 +267,7 @@ class UserPermissionView(TenantModelView):
 
     def update_model(self, form: Any, model: UserPermission) -> bool:
         try:
-            memberships.change_grant(model, form.permission.data, form.scope.data, by=current_user)
+            memberships.change_grant(model, form.permission.data, form.scope.scope, by=current_user)
         except RightsRefused as error:
             return self._refused(form, error)
         except IntegrityError as error:
@@ -404,52 +465,6 @@ class AuditLogView(TenantModelView):
         return model
 
 
-def _manages_settings(role: TenantRole | None, permissions: frozenset[Permission]) -> bool:
-    return can_manage_settings(role)
-
-
-class SettingsForm(FlaskForm):
-    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=LANGUAGES)
-    theme = SelectField(_l("Theme"), choices=[(theme.value, theme.name) for theme in TenantTheme], coerce=TenantTheme)
-    plan = SelectField(_l("Plan"), choices=[(plan.value, plan.name) for plan in TenantPlan], coerce=TenantPlan)
-    timezone = SelectField(_l("Time zone"), choices=tenants.timezones)
-
-
-class SettingsView(AccessMixin, BaseView):
-    """The current company's settings, for its owners (issue 4; DESIGN.md: roles).
-
-    A custom page rather than a model view of Tenant: Tenant is not tenant-scoped, and
-    this page must only ever edit ``g.tenant``.
-    """
-
-    permission = staticmethod(_manages_settings)
-
-    @expose("/", methods=("GET", "POST"))
-    def index_view(self) -> str | Response:
-        """Named like a model view's list, so ``<endpoint>.index_view`` opens every admin screen."""
-        tenant = g.tenant
-        form = SettingsForm(obj=tenant)
-        if form.validate_on_submit():
-            try:
-                tenants.update_settings(
-                    tenant,
-                    name=form.name.data,
-                    locale=form.locale.data,
-                    theme=form.theme.data,
-                    plan=form.plan.data,
-                    timezone=form.timezone.data,
-                )
-            except PlanLimitReached as error:
-                db.session.rollback()
-                form.plan.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(_("Settings saved."), "success")
-                return redirect(self.get_url(".index_view"))
-        return self.render("admin/people/settings.html", form=form)
-
-
 def views() -> list[BaseView]:
     people = CATEGORIES["people"]
     return [
@@ -461,5 +476,4 @@ def views() -> list[BaseView]:
             EmailPreference, name=_l("Email preferences"), category=people, endpoint="email_preferences"
         ),
         AuditLogView(AuditLog, name=_l("Audit log"), category=people, endpoint="audit_log"),
-        SettingsView(name=_l("Settings"), category=people, endpoint="settings"),
     ]

@@ -10,27 +10,58 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask_admin import BaseView
+from flask import abort, flash, g, redirect, request, session, url_for
+from flask_admin import BaseView, expose
+from flask_admin.model.template import BaseListRowAction
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField
-from wtforms.validators import Regexp
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import Length, Optional, Regexp
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import PlatformModelView, TenantModelView
-from lms.admin_views.forms import LANGUAGES
+from lms.admin_views.forms import LANGUAGES, stripped
+from lms.auth.context import TENANT_KEY, enter
 from lms.extensions import db
 from lms.models import ChangelogEntry, Tenant
-from lms.models.enums import AuditAction, TenantPlan
+from lms.models.enums import AuditAction
 from lms.models.types import utcnow
+from lms.services import support_access
 from lms.services.plans import PlanLimitReached, check_plan_change
 from lms.services.tenants import SLUG_PATTERN, timezones
+
+
+class EnterCompanyForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[stripped],
+        validators=[Optional(), Length(max=support_access.MAX_REASON)],
+        description=_l("Optional, e.g. the support request you are answering. The company sees it in its audit log."),
+    )
+
+
+class EnterRowAction(BaseListRowAction):
+    """Each active company's "Enter company" button on the list: words, not an icon, so staff find it."""
+
+    def render(self, context: Any, row_id: Any, row: Tenant) -> Any:
+        if not row.is_active:
+            return ""
+        url = self._resolve_symbol(context, "get_url")(".enter_view", id=row_id)
+        return Markup('<a class="btn btn-sm btn-outline-primary ml-1 lms-enter-company" href="{}">{}</a>').format(
+            url, self.title
+        )
 
 
 class TenantView(PlatformModelView):
     """Companies: create, rename, change plan, switch off. No delete: a company's history is
     kept, and deactivating it signs its members out at their next request.
 
-    A new company has no members; staff open it (support access) and invite its owner.
+    A new company has no members; staff open it (support access: "Enter company", which
+    ``services.support_access`` writes to that company's audit log) and invite its owner.
     """
 
     allow_delete = False
@@ -47,6 +78,7 @@ class TenantView(PlatformModelView):
         "theme": _l("Theme"),
         "timezone": _l("Time zone"),
     }
+    column_extra_row_actions: ClassVar[list[BaseListRowAction]] = [EnterRowAction(title=_l("Enter company"))]
     column_searchable_list = ("slug", "name")
     column_filters = ("plan", "is_active")
     column_default_sort = ("created_at", True)
@@ -68,12 +100,42 @@ class TenantView(PlatformModelView):
         """A plan changes only past the plan rule (``plans.check_plan_change``): a downgrade below the
         company's usage is an error on the plan field, and nothing is saved."""
         try:
-            check_plan_change(model, TenantPlan[form.plan.data])
+            check_plan_change(model, form.plan.data)
         except PlanLimitReached as error:
             db.session.rollback()
             form.plan.errors = [*form.plan.errors, str(error)]
             return False
         return super().update_model(form, model)
+
+    @expose("/enter/", methods=("GET", "POST"))
+    def enter_view(self) -> str | Response:
+        """Support access (issue 14, item 6): the company becomes the session's, as SUPER_ADMIN, with
+        the visit written to its audit log; a company that is not there or switched off is a 404."""
+        company = self.get_one(request.args.get("id"))
+        if not company.is_active:
+            abort(404)
+        form = EnterCompanyForm()
+        if form.validate_on_submit():
+            try:
+                access = support_access.enter(current_user, company.id, form.reason.data, leaving=g.get("tenant"))
+            except support_access.NoSuchCompany:
+                abort(404)
+            enter(access)
+            db.session.commit()
+            flash(_("You are in %(company)s as platform support.", company=company.name), "info")
+            return redirect(url_for("admin.index"))
+        return self.render("admin/platform/enter.html", form=form, company=company)
+
+    @expose("/leave/", methods=("POST",))
+    def leave_view(self) -> Response:
+        """Ends a support visit (audited in the company), back to the company list; anything else
+        (no company chosen, or one the staff member belongs to) leaves the session as it is."""
+        company = g.get("tenant")
+        if company is not None and support_access.leave(current_user, company):
+            session.pop(TENANT_KEY, None)
+            db.session.commit()
+            flash(_("You left %(company)s.", company=company.name), "info")
+        return redirect(self.get_url(".index_view"))
 
 
 class PublishedField(BooleanField):

@@ -17,6 +17,7 @@ def _learner_context() -> dict[str, object]:
 # Importing the modules registers their routes.
 from lms.learner import (  # noqa: E402, F401
     certificates,
+    content_images,
     dashboard,
     module_list,
     notifications,

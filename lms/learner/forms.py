@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from lms.bad_input import RowIdField
 from lms.i18n import LABELS
@@ -47,9 +47,23 @@ class CatalogFilterForm(FlaskForm):
 
 
 class SelfAssessmentForm(FlaskForm):
-    rating = IntegerField(
-        _l("How well do you master this module? (1-5)"),
-        validators=[InputRequired(), NumberRange(min=1, max=5, message=_l("Choose a rating from 1 to 5."))],
+    """A 1-5 choice, each step named, so the learner picks a meaning rather than a number (issue 14, item 7)."""
+
+    rating = RadioField(
+        _l("How well do you master this module?"),
+        choices=[
+            (1, _l("1: Not yet")),
+            (2, _l("2: Beginner")),
+            (3, _l("3: Getting there")),
+            (4, _l("4: Confident")),
+            (5, _l("5: Could teach it")),
+        ],
+        coerce=int,
+        validate_choice=False,  # AnyOf says what is wrong in words; WTForms' own check says "Not a valid choice"
+        validators=[
+            InputRequired(message=_l("Choose a rating from 1 to 5.")),
+            AnyOf(range(1, 6), message=_l("Choose a rating from 1 to 5.")),
+        ],
     )
     note = TextAreaField(_l("Note for yourself"), validators=[Optional(), Length(max=2000)])
 

@@ -44,7 +44,7 @@ def quiz_page(module_id: int) -> str:
             module=module,
             quiz=quiz,
             attempt=attempt,
-            questions=questions,
+            asked=quizzes.asked_in(quiz, attempt),
             seconds_left=quizzes.seconds_left(quiz, attempt),
             form=QuizSubmitForm(attempt_id=attempt.id),
         )

@@ -60,6 +60,11 @@ class Quiz(TenantScoped, Timestamps, db.Model):
     ``max_attempts`` null = unlimited; ``time_limit`` in minutes, null = untimed,
     enforced on the server at submit (DESIGN.md: quizzes). ``passing_score`` defaults to
     70 %, a choice: the spec gives no default. Addition: ``title``.
+
+    How an attempt is put together (issue 14, item 3): ``shuffle_questions`` and
+    ``shuffle_options`` change the order each attempt shows; ``draw_count`` (null = every
+    question) draws that many questions of the quiz's pool at random for each attempt.
+    The draw is stored on the attempt (``QuizAttempt.drawn_questions``).
     """
 
     __tablename__ = "quiz"
@@ -70,6 +75,9 @@ class Quiz(TenantScoped, Timestamps, db.Model):
     passing_score: Mapped[int] = mapped_column(default=70)
     max_attempts: Mapped[int | None] = mapped_column()
     time_limit: Mapped[int | None] = mapped_column()
+    shuffle_questions: Mapped[bool] = mapped_column(default=False)
+    shuffle_options: Mapped[bool] = mapped_column(default=False)
+    draw_count: Mapped[int | None] = mapped_column()
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id], back_populates="quiz")
     questions: Mapped[list[QuizQuestion]] = owned_rows(
@@ -83,6 +91,7 @@ class Quiz(TenantScoped, Timestamps, db.Model):
         sa.CheckConstraint("passing_score BETWEEN 1 AND 100", name="passing_score_range"),
         sa.CheckConstraint("max_attempts IS NULL OR max_attempts >= 1", name="max_attempts_positive"),
         sa.CheckConstraint("time_limit IS NULL OR time_limit >= 1", name="time_limit_positive"),
+        sa.CheckConstraint("draw_count IS NULL OR draw_count >= 1", name="draw_count_positive"),
     )
 
     def __str__(self) -> str:
@@ -131,6 +140,11 @@ class QuizAttempt(TenantScoped, Timestamps, db.Model):
     Additions: ``started_at``, ``submitted_at``, ``failure_reason`` and ``attempt_number``
     (1, 2, … per user and quiz): its unique key makes two concurrent starts collide, so
     ``max_attempts`` holds without a check-then-insert race (STYLE.md: data).
+    ``drawn_questions`` (issue 14, item 3) is what this attempt asks, fixed when it starts:
+    ``[{"id": 12, "options": [1, 0]}, …]``, the questions in the order shown, each with
+    its option indexes in the order shown. Scoring and review read it, so a reshuffle, a
+    new draw or a question added later never changes an attempt. Null on attempts started
+    before migration 0011: those asked every question of the quiz in its order.
     """
 
     __tablename__ = "quiz_attempt"
@@ -145,6 +159,7 @@ class QuizAttempt(TenantScoped, Timestamps, db.Model):
     passed: Mapped[bool] = mapped_column(default=False)
     answers: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     failure_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    drawn_questions: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
 
     quiz: Mapped[Quiz] = relationship(foreign_keys=[quiz_id])
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -35,10 +35,11 @@ from lms.i18n import tenant_locale
 from lms.jobs import enqueue, job
 from lms.jobs.mail import send_mail
 from lms.models import Certificate, Module, Tenant, User
-from lms.models.enums import AuditAction, NotificationType
+from lms.models.enums import AuditAction, NotificationType, TenantTheme
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
-from lms.pdf import FONT, new_document
+from lms.pdf import load_layout, render_layout
+from lms.services import tenants
 from lms.services.audit import audit
 from lms.services.links import path_for, url_for_mail
 from lms.services.notifications import Attachment, notify
@@ -190,50 +191,68 @@ def _local_day(moment: datetime, tenant: Tenant) -> str:
     return format_date(moment.astimezone(ZoneInfo(tenant.timezone)).date(), "long")
 
 
+# The theme colours of ``lms/static/css/mojster.css`` (primary, dark, accent).
+THEME_PALETTES = {
+    TenantTheme.DEFAULT: {"primary": "#2d6a4f", "dark": "#1b4332", "accent": "#95d5b2"},
+    TenantTheme.OCEAN: {"primary": "#0077b6", "dark": "#023e8a", "accent": "#90e0ef"},
+    TenantTheme.SUNSET: {"primary": "#d9480f", "dark": "#a61e4d", "accent": "#ffd8a8"},
+}
+
+
+def _qr_png(url: str) -> bytes:
+    qr = io.BytesIO()
+    segno.make(url, error="m").save(qr, kind="png", scale=8, border=2)
+    return qr.getvalue()
+
+
 def render_pdf(certificate: Certificate, tenant: Tenant, holder: str, module_title: str) -> bytes:
-    """One landscape A4 page in the tenant's language, with a QR code of the verification page."""
+    """The certificate as ``lms/certificate_layout.json`` draws it, in the tenant's language,
+    colours, logo and signer, with a QR code of its verification page on ``BASE_URL``.
+
+    This function only fills the layout's values; where they go and how they look is the
+    layout file's (``lms.pdf.render_layout``).
+    """
     url = verify_url(certificate.unique_code)
+    look = tenants.certificate_look(tenant)
     with tenant_locale(tenant.id):
-        pdf = new_document(_("Certificate: %(module)s", module=module_title))
-        pdf.set_auto_page_break(False)
-        pdf.add_page(orientation="landscape")
-        pdf.set_margins(25, 20, 25)
-        pdf.set_y(28)
-        pdf.set_font(FONT, "B", 32)
-        pdf.cell(0, 16, _("Certificate"), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(6)
-        pdf.set_font(FONT, "", 14)
-        pdf.cell(0, 9, _("This certifies that"), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "B", 24)
-        pdf.multi_cell(0, 13, holder, align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 14)
-        pdf.cell(0, 9, _("has completed the module"), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "B", 20)
-        pdf.multi_cell(0, 11, module_title, align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 13)
-        pdf.cell(0, 9, tenant.name, align="C", new_x="LMARGIN", new_y="NEXT")
-
-        pdf.set_xy(25, 140)
-        pdf.set_font(FONT, "", 11)
-        expires = (
-            _("Valid until: %(date)s", date=_local_day(certificate.expires_at, tenant))
-            if certificate.expires_at is not None
-            else _("Does not expire")
+        values = {
+            "title": _("Certificate"),
+            "intro": _("This certifies that"),
+            "holder": holder,
+            "completed": _("has completed the module"),
+            "module": module_title,
+            "company": tenant.name,
+            "issued": _("Issued: %(date)s", date=_local_day(certificate.issued_at, tenant)),
+            "expires": (
+                _("Valid until: %(date)s", date=_local_day(certificate.expires_at, tenant))
+                if certificate.expires_at is not None
+                else _("Does not expire")
+            ),
+            "code": _("Code: %(code)s", code=certificate.unique_code),
+            "signer_name": look.signer_name,
+            "signer_title": look.signer_title,
+            "verify": _("Check it at %(url)s", url=url),
+        }
+        return render_layout(
+            load_layout(),
+            _("Certificate: %(module)s", module=module_title),
+            values,
+            {"logo": tenants.logo_of(tenant), "qr": _qr_png(url)},
+            THEME_PALETTES[tenant.theme],
         )
-        lines = [
-            _("Issued: %(date)s", date=_local_day(certificate.issued_at, tenant)),
-            expires,
-            _("Code: %(code)s", code=certificate.unique_code),
-            _("Check it at %(url)s", url=url),
-        ]
-        for line in lines:
-            pdf.cell(180, 7, line, new_x="LMARGIN", new_y="NEXT")
 
-        qr = io.BytesIO()
-        segno.make(url, error="m").save(qr, kind="png", scale=8, border=2)
-        qr.seek(0)
-        pdf.image(qr, x=pdf.w - 25 - 45, y=135, w=45, h=45)
-        return bytes(pdf.output())
+
+def preview_pdf(tenant: Tenant, holder: str) -> bytes:
+    """A sample certificate of the company as it stands (tenant settings' preview); nothing is stored.
+
+    The sample is a certificate that is never added to the session: a year's validity from
+    now and a code that verifies nothing.
+    """
+    now = utcnow()
+    sample = Certificate(unique_code="SAMPLE" + "0" * 10, issued_at=now, expires_at=add_months(now, 12))
+    with tenant_locale(tenant.id):
+        module_title = _("Sample module: safe work with machines")
+    return render_pdf(sample, tenant, holder, module_title)
 
 
 def _render(certificate: Certificate) -> bytes:

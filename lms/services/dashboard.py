@@ -1,8 +1,12 @@
 """The learner's start page (issue 5): what is assigned, what to continue, what changed.
 
 Seven queries whatever the learner's history: assignments, recent modules, own pins,
-company pins, the modules themselves (with the learner's last seen version), progress,
-and the certificates that make modules completed (and tell "renewal due" or "expired").
+company pins, the modules themselves (with the learner's last seen version and whether a
+quiz stands before completion), progress, and the certificates that make modules completed
+(and tell "renewal due" or "expired").
+
+Completed assigned modules leave "Assigned to me" for "Completed", with their certificate's
+expiry instead of the assignment's due date (issue 14, item 7): a learner reads one truth.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from lms.models import (
     Certificate,
     CompanyPinnedModule,
     Module,
+    Quiz,
+    QuizQuestion,
     UserModuleLastAccess,
     UserModuleReview,
     UserPinnedModule,
@@ -39,10 +45,19 @@ class Card:
     assignment: Assignment | None = None
     updated: bool = False
     certificate: Certificate | None = None  # the standing one: the module is completed
+    has_quiz: bool = False  # a quiz with questions, which completing the module needs
 
     @property
     def completed(self) -> bool:
         return self.certificate is not None
+
+    @property
+    def percent(self) -> int:
+        return self.progress.shown_percent(self.completed, self.has_quiz)
+
+    @property
+    def quiz_to_pass(self) -> bool:
+        return self.progress.quiz_to_pass(self.completed, self.has_quiz)
 
     def compliance(self, now: datetime) -> CertificateStatus | None:
         """What the certification asks of the learner: renewal due, or expired; None otherwise."""
@@ -53,7 +68,8 @@ class Card:
 
     @property
     def due_at(self) -> datetime | None:
-        return self.assignment.due_at if self.assignment else None
+        """The assignment's due date while the module is to do; a completed one is not due."""
+        return self.assignment.due_at if self.assignment and not self.completed else None
 
     @property
     def mandatory(self) -> bool:
@@ -67,6 +83,7 @@ class Card:
 class Dashboard:
     now: datetime
     assigned: list[Card] = field(default_factory=list)
+    completed: list[Card] = field(default_factory=list)  # assigned and completed, soonest expiry first
     continue_with: Card | None = None
     pinned: list[Card] = field(default_factory=list)
     company_pinned: list[Card] = field(default_factory=list)
@@ -76,6 +93,11 @@ class Dashboard:
 def _due_order(card: Card) -> tuple[bool, datetime, str]:
     due = card.due_at
     return (due is None, due or datetime.max.replace(tzinfo=utcnow().tzinfo), card.module.title)
+
+
+def _expiry_order(card: Card) -> tuple[bool, datetime, str]:
+    expires = card.certificate.expires_at if card.certificate else None
+    return (expires is None, expires or datetime.max.replace(tzinfo=utcnow().tzinfo), card.module.title)
 
 
 def dashboard(user_id: int) -> Dashboard:
@@ -103,8 +125,15 @@ def dashboard(user_id: int) -> Dashboard:
     )
     wanted = set(assigned) | set(recent) | set(pinned) | set(company)
     review = aliased(UserModuleReview)
+    has_quiz = (
+        sa.select(QuizQuestion.id)
+        .join(Quiz, Quiz.id == QuizQuestion.quiz_id)
+        .where(Quiz.module_id == Module.id)
+        .exists()
+        .label("has_quiz")
+    )
     rows = db.session.execute(
-        sa.select(Module, review.last_seen_version)
+        sa.select(Module, review.last_seen_version, has_quiz)
         .outerjoin(
             review,
             sa.and_(review.module_id == Module.id, review.tenant_id == Module.tenant_id, review.user_id == user_id),
@@ -114,7 +143,7 @@ def dashboard(user_id: int) -> Dashboard:
             sa.or_(Module.id.in_(wanted), review.last_seen_version < Module.version),
         )
     ).all()
-    modules = {module.id: (module, seen) for module, seen in rows}
+    modules = {module.id: (module, seen, quiz) for module, seen, quiz in rows}
     progress = progress_of(user_id, modules)
     held = standing_certificates(user_id, modules)
     cards = {
@@ -124,11 +153,14 @@ def dashboard(user_id: int) -> Dashboard:
             assigned.get(module_id),
             updated=seen is not None and seen < module.version,
             certificate=held.get(module_id),
+            has_quiz=bool(quiz),
         )
-        for module_id, (module, seen) in modules.items()
+        for module_id, (module, seen, quiz) in modules.items()
     }
     board = Dashboard(now=now)
-    board.assigned = sorted((cards[m] for m in assigned if m in cards), key=_due_order)
+    mine = [cards[m] for m in assigned if m in cards]
+    board.assigned = sorted((c for c in mine if not c.completed), key=_due_order)
+    board.completed = sorted((c for c in mine if c.completed), key=_expiry_order)
     board.continue_with = next((cards[m] for m in recent if m in cards and not cards[m].completed), None)
     board.pinned = [cards[m] for m in pinned if m in cards]
     board.company_pinned = [cards[m] for m in company if m in cards]

@@ -172,8 +172,12 @@ def _role_of(user_id: int) -> TenantRole | None:
     return db.session.scalar(sa.select(Membership.role).where(Membership.user_id == user_id))
 
 
-def _check_grant(rights: Rights, permission: Permission, scope: Any) -> dict[str, Any] | None:
-    """The grant's scope, normalised, once the actor may give ``permission`` with it."""
+def _check_grant(rights: Rights, permission: Permission, scope: Any, *, given: bool = True) -> dict[str, Any] | None:
+    """The grant's scope, normalised, once the actor may give ``permission`` with it.
+
+    ``given=False`` checks a grant being taken away or replaced: the actor must reach it, but
+    a group it names that was deleted since does not stop them from fixing it.
+    """
     reach = rights.reach(permission)
     if permission not in rights.reaches:
         raise PermissionNotGrantable(
@@ -189,12 +193,16 @@ def _check_grant(rights: Rights, permission: Permission, scope: Any) -> dict[str
     scope = scope or None
     if not reach.covers(scope):
         raise ScopeRefused(_l("You hold this permission for some groups only: name some of those groups."))
-    if scope:
+    if scope and given:
         wanted = set(scope["group_ids"])
         known = set(db.session.scalars(sa.select(Group.id).where(Group.id.in_(sorted(wanted)))))
         if wanted - known:
             raise ScopeRefused(
-                _l("These groups do not exist here: %(ids)s.", ids=", ".join(map(str, sorted(wanted - known))))
+                _l(
+                    "Some of the chosen groups are not in this company (deleted, or another company's): %(ids)s."
+                    " Choose the groups again.",
+                    ids=", ".join(f"#{i}" for i in sorted(wanted - known)),
+                )
             )
     return scope
 
@@ -215,7 +223,7 @@ def change_grant(row: UserPermission, permission: Permission, scope: Any, *, by:
     """Change a grant's permission or scope: taking the old one and giving the new one, both checked."""
     rights = _rights(by, db.session.get(Tenant, row.tenant_id))
     _check_may_change(rights, by, row.user_id, _role_of(row.user_id))
-    _check_grant(rights, row.permission, row.scope)
+    _check_grant(rights, row.permission, row.scope, given=False)
     row.scope = _check_grant(rights, permission, scope)
     row.permission = permission
     db.session.flush()

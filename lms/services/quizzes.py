@@ -17,6 +17,8 @@ Rules, each in one place here:
 - Correct options never leave the server while the learner may still try again: a
   result reveals them only when no attempt is left and the quiz was never passed
   (after a pass they stay hidden, since the same quiz comes back for renewal).
+- An attempt asks the questions drawn when it started (``quiz_draws``): only those are
+  answered, scored and reviewed (issue 14, item 3).
 
 Services flush at most; the caller commits (STYLE.md: transactions).
 """
@@ -39,7 +41,7 @@ from lms.models import Module, Quiz, QuizAttempt, QuizQuestion
 from lms.models.enums import ModuleStatus, NotificationType, QuestionType
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
-from lms.services import completion, progress, xp
+from lms.services import completion, progress, quiz_draws, xp
 from lms.services.links import path_for
 from lms.services.notifications import notify
 
@@ -83,6 +85,11 @@ def questions_of(quiz: Quiz) -> list[QuizQuestion]:
             .order_by(QuizQuestion.sort_order, QuizQuestion.id)
         )
     )
+
+
+def asked_in(quiz: Quiz, attempt: QuizAttempt) -> list[quiz_draws.AskedQuestion]:
+    """The questions this attempt asks, in its order, with its option order."""
+    return quiz_draws.asked(attempt, questions_of(quiz))
 
 
 def deadline(quiz: Quiz, attempt: QuizAttempt) -> datetime | None:
@@ -239,7 +246,8 @@ def start_attempt(user_id: int, quiz: Quiz) -> QuizAttempt:
     if current is not None:
         _close_late(current, now)
         state = standing(user_id, quiz)
-    if not db.session.scalar(sa.select(sa.exists().where(QuizQuestion.quiz_id == quiz.id))):
+    questions = questions_of(quiz)
+    if not questions:
         raise AttemptRefused(_l("This quiz has no questions yet."))
     if state.refusal is not None:
         raise AttemptRefused(state.refusal)
@@ -255,11 +263,13 @@ def start_attempt(user_id: int, quiz: Quiz) -> QuizAttempt:
             "started_at": now,
             "passed": False,
             "answers": {},
+            "drawn_questions": quiz_draws.draw(quiz, questions),
             "created_at": now,
             "updated_at": now,
         },
         conflict=["quiz_id", "user_id", "attempt_number"],
     )
+    progress.record_access(user_id, quiz.module_id, quiz.tenant_id, now)
     return db.session.scalar(
         sa.select(QuizAttempt)
         .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user_id, QuizAttempt.attempt_number == number)
@@ -310,12 +320,14 @@ class Outcome:
 
 def _outcome(user_id: int, quiz: Quiz, attempt: QuizAttempt, recorded_now: bool) -> Outcome:
     stored = {int(question_id): indexes for question_id, indexes in (attempt.answers or {}).items()}
-    _, results = grade(questions_of(quiz), stored)
+    _, results = grade([asked.question for asked in asked_in(quiz, attempt)], stored)
     return Outcome(attempt, results, standing(user_id, quiz).reveal, recorded_now)
 
 
 def submit(user_id: int, quiz: Quiz, attempt_id: int, answers: Mapping[int, Iterable[int]]) -> Outcome:
     """Score the learner's answers (question id -> chosen option indexes) and record the attempt once.
+
+    Only the questions the attempt drew count; an answer to any other question is refused.
 
     A pass counts towards completing the module (``completion.record_progress``); the
     learner gets a QUIZ_RESULT notification. Raises ``progress.ModuleLocked`` while the
@@ -333,7 +345,7 @@ def submit(user_id: int, quiz: Quiz, attempt_id: int, answers: Mapping[int, Iter
         raise AttemptNotFound(_l("This quiz attempt does not exist."))
     if attempt.submitted_at is not None:
         return _outcome(user_id, quiz, attempt, recorded_now=False)
-    questions = questions_of(quiz)
+    questions = [asked.question for asked in asked_in(quiz, attempt)]
     chosen = _checked_answers(questions, answers)
     now = utcnow()
     stored = {str(question_id): indexes for question_id, indexes in chosen.items()}
@@ -433,3 +445,4 @@ def check_question_deletable(question: QuizQuestion) -> None:
     )
     if published and not others:
         raise QuizError(_l("This is the only question of a published module's quiz; add another one first."))
+    quiz_draws.check_pool_after_delete(question)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import uuid
 import zipfile
 from collections.abc import Iterable
@@ -31,7 +32,13 @@ log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 # app.config keys and their defaults (issue 5: covers 5 MB, attachments 25 MB).
-SIZE_LIMITS = {"UPLOAD_COVER_MAX_BYTES": 5 * MB, "UPLOAD_ATTACHMENT_MAX_BYTES": 25 * MB}
+SIZE_LIMITS = {
+    "UPLOAD_COVER_MAX_BYTES": 5 * MB,
+    "UPLOAD_ATTACHMENT_MAX_BYTES": 25 * MB,
+    "UPLOAD_CONTENT_IMAGE_MAX_BYTES": 5 * MB,
+}
+# The name part of a content image's key (issue 14: pictures inside rich text).
+CONTENT_IMAGE_NAME = re.compile(r"[0-9a-f]{32}\.(png|jpg|gif|webp)")
 
 _IMAGES = (
     (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
@@ -85,6 +92,27 @@ def store_cover(tenant_id: int, stream: BinaryIO) -> str:
     if kind is None:
         raise UploadRejected(_l("This file is not a PNG, JPEG, GIF or WebP image."))
     return _save(tenant_id, "covers", kind.extension, data)
+
+
+def store_content_image(tenant_id: int, module_id: int, stream: BinaryIO) -> str:
+    """Store a picture put into a module's rich text and return its name (not its key).
+
+    The key is ``tenants/<tenant>/modules/<module>/images/<name>``: whoever serves it builds
+    the key from the request's own tenant and module, so another company's or module's
+    picture is simply a file that does not exist (``content_image_key``).
+    """
+    data = _read(stream, "UPLOAD_CONTENT_IMAGE_MAX_BYTES")
+    kind = _image(data)
+    if kind is None:
+        raise UploadRejected(_l("This file is not a PNG, JPEG, GIF or WebP image."))
+    return _save(tenant_id, f"modules/{module_id}/images", kind.extension, data).rsplit("/", 1)[1]
+
+
+def content_image_key(tenant_id: int, module_id: int, name: str) -> str | None:
+    """The storage key of a module's picture, or None when ``name`` cannot be one."""
+    if not CONTENT_IMAGE_NAME.fullmatch(name):
+        return None
+    return f"tenants/{tenant_id}/modules/{module_id}/images/{name}"
 
 
 def store_attachment(tenant_id: int, file_name: str, stream: BinaryIO) -> StoredFile:

@@ -343,3 +343,156 @@ def test_attempts_are_a_read_only_list_with_filters(app: Flask, client_as: Clien
 
     assert client.get("/admin/quiz_attempts/new/").status_code == 403
     assert client.post("/admin/quiz_attempts/delete/", data={"id": "1"}).status_code == 403
+
+
+# --- The question editor (issue 14, item 3) -----------------------------------------------
+
+
+def test_a_true_false_question_left_empty_gets_its_two_options(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    _, quiz_id = _quiz(app, companies.acme_id)
+
+    response = client_as("hr").post(
+        "/admin/quiz_questions/new/",
+        data={"quiz": str(quiz_id), "type": "TRUE_FALSE", "text": "Ladders wobble.", "points": "1"}
+        | _options(("", False), ("", True)),
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert [options for _, _, options, _ in _questions(rows, companies.acme_id)] == [
+        [{"text": "True", "correct": False}, {"text": "False", "correct": True}]
+    ]
+
+
+def test_the_question_form_loads_the_editor_script_with_true_false_in_the_tenants_language(
+    app: Flask, client_as: Client, companies: Companies
+) -> None:
+    _, quiz_id = _quiz(app, companies.acme_id)
+    client = client_as("hr")
+
+    page = client.get(f"/admin/quiz_questions/new/?quiz_id={quiz_id}").get_data(as_text=True)
+
+    assert "/static/js/question_editor.js" in page
+    assert 'data-true="True" data-false="False"' in page
+    assert client.get("/static/js/question_editor.js").status_code == 200
+
+
+def test_a_draw_of_more_questions_than_the_quiz_holds_is_a_form_error(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    _, quiz_id = _quiz(app, companies.acme_id, questions=3)
+    data = {"title": "Ladder check", "passing_score": "70", "shuffle_questions": "y", "draw_count": "4"}
+
+    response = client_as("hr").post(f"/admin/quizzes/edit/?id={quiz_id}", data=data)
+
+    assert response.status_code == 200
+    assert "The quiz has only 3 questions; draw at most that many" in response.get_data(as_text=True)
+    assert rows(companies.acme_id, sa.select(Quiz.shuffle_questions, Quiz.draw_count)) == [(False, None)]
+    assert audit_rows(companies.acme_id, AuditAction.QUIZ_UPDATED) == []
+
+
+def test_hr_sets_shuffling_and_a_draw_within_the_pool(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    _, quiz_id = _quiz(app, companies.acme_id, questions=3)
+    data = {
+        "title": "Ladder check",
+        "passing_score": "70",
+        "shuffle_questions": "y",
+        "shuffle_options": "y",
+        "draw_count": "2",
+    }
+
+    response = client_as("hr").post(f"/admin/quizzes/edit/?id={quiz_id}", data=data)
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert rows(companies.acme_id, sa.select(Quiz.shuffle_questions, Quiz.shuffle_options, Quiz.draw_count)) == [
+        (True, True, 2)
+    ]
+
+
+def test_a_new_quiz_cannot_draw_questions_it_does_not_have(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    (module_id,) = _add(app, companies.acme_id, Module(title="Ladder safety"))
+
+    response = client_as("hr").post(
+        "/admin/quizzes/new/",
+        data={"module": str(module_id), "title": "Ladder check", "passing_score": "70", "draw_count": "1"},
+    )
+
+    assert "The quiz has only 0 questions" in response.get_data(as_text=True)
+    assert rows(companies.acme_id, sa.select(Quiz.id)) == []
+
+
+def test_questions_move_up_and_down_in_their_quiz(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit
+) -> None:
+    _, quiz_id = _quiz(app, companies.acme_id, questions=3)
+    with app.app_context(), tenant_context(companies.acme_id):
+        last = db.session.scalar(sa.select(QuizQuestion.id).where(QuizQuestion.text == "Q2"))
+    client = client_as("hr")
+
+    listed = client.get(f"/admin/quiz_questions/?quiz_id={quiz_id}").get_data(as_text=True)
+    assert "/admin/quiz_questions/move/" in listed
+    moved = client.post("/admin/quiz_questions/move/", data={"id": str(last), "direction": "up"})
+
+    assert moved.status_code == 302
+    order = rows(companies.acme_id, sa.select(QuizQuestion.text).order_by(QuizQuestion.sort_order))
+    assert [text for (text,) in order] == ["Q0", "Q2", "Q1"]
+    assert len(audit_rows(companies.acme_id, AuditAction.QUIZ_UPDATED)) == 1
+
+
+def test_moving_another_companys_question_is_a_404_and_changes_nothing(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    _, quiz_id = _quiz(app, companies.globex_id, questions=2)
+    with app.app_context(), tenant_context(companies.globex_id):
+        foreign = db.session.scalar(sa.select(QuizQuestion.id).where(QuizQuestion.text == "Q1"))
+    before = rows(companies.globex_id, sa.select(QuizQuestion.id, QuizQuestion.sort_order))
+    client = client_as("hr")
+
+    assert client.post("/admin/quiz_questions/move/", data={"id": str(foreign), "direction": "up"}).status_code == 404
+    assert client.get(f"/admin/quizzes/edit/?id={quiz_id}").status_code == 404
+    assert client.get(f"/admin/quiz_questions/edit/?id={foreign}").status_code == 404
+    assert rows(companies.globex_id, sa.select(QuizQuestion.id, QuizQuestion.sort_order)) == before
+
+
+def test_a_move_in_an_unknown_direction_is_a_400(app: Flask, client_as: Client, companies: Companies) -> None:
+    _quiz(app, companies.acme_id, questions=2)
+    with app.app_context(), tenant_context(companies.acme_id):
+        question_id = db.session.scalar(sa.select(QuizQuestion.id))
+
+    response = client_as("hr").post("/admin/quiz_questions/move/", data={"id": str(question_id), "direction": "x"})
+
+    assert response.status_code == 400
+
+
+def test_employees_cannot_move_questions(app: Flask, client_as: Client, companies: Companies) -> None:
+    _quiz(app, companies.acme_id, questions=2)
+    with app.app_context(), tenant_context(companies.acme_id):
+        question_id = db.session.scalar(sa.select(QuizQuestion.id))
+
+    response = client_as("employee").post(
+        "/admin/quiz_questions/move/", data={"id": str(question_id), "direction": "up"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_question_cannot_be_deleted_below_the_quizs_draw(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    _, quiz_id = _quiz(app, companies.acme_id, questions=2)
+    with app.app_context(), tenant_context(companies.acme_id):
+        db.session.get(Quiz, quiz_id).draw_count = 2
+        question_id = db.session.scalar(sa.select(QuizQuestion.id))
+        db.session.commit()
+
+    response = client_as("hr").post(
+        "/admin/quiz_questions/delete/", data={"id": str(question_id)}, follow_redirects=True
+    )
+
+    assert "Each attempt draws 2 questions" in response.get_data(as_text=True)
+    assert len(_questions(rows, companies.acme_id)) == 2

@@ -6,7 +6,6 @@ whose names must never appear in acme's screens (issue 4: admin base and People)
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -143,12 +142,47 @@ def test_hr_is_offered_only_roles_up_to_their_own(client_as: Client) -> None:
     assert offered == {"HR", "EMPLOYEE", "VIEWER"}
 
 
+ROLES_BELOW = {
+    "owner": {"OWNER", "SUPER_ADMIN", "ADMIN", "HR", "EMPLOYEE", "VIEWER"},
+    "admin": {"ADMIN", "HR", "EMPLOYEE", "VIEWER"},
+    "hr": {"HR", "EMPLOYEE", "VIEWER"},
+}
+
+
+def _offered(page: Any) -> list[str]:
+    return re.findall(r'<option[^>]*value="([A-Z_]+)"', page.text)
+
+
+@pytest.mark.parametrize("key", sorted(ROLES_BELOW))
+def test_the_invite_and_role_dropdowns_offer_only_roles_one_may_give(
+    client_as: Client, companies: Companies, key: str
+) -> None:
+    client = client_as(key)
+
+    invite = client.get("/admin/memberships/invite/")
+    edit = client.get(f"/admin/memberships/edit/?id={companies.membership_ids['employee']}")
+
+    assert set(_offered(invite)) == ROLES_BELOW[key]
+    assert set(_offered(edit)) == ROLES_BELOW[key]
+    assert _offered(edit) == [role.name for role in TenantRole if role.name in ROLES_BELOW[key]], "in rank order"
+
+
 @pytest.mark.parametrize("role", ["OWNER", "SUPER_ADMIN", "ADMIN"])
 def test_hr_cannot_invite_above_their_own_role(client_as: Client, rows: Rows, role: str) -> None:
     response = client_as("hr").post("/admin/memberships/invite/", data={"email": "boss@acme.test", "role": role})
 
     assert response.status_code == 200
-    assert "Not a valid choice" in response.text
+    assert "role: it ranks above yours." in response.text
+    assert rows(None, sa.select(EmailToken.id)) == []
+    assert rows(None, sa.select(AuditLog.id).where(AuditLog.action == AuditAction.USER_INVITED)) == []
+
+
+@pytest.mark.parametrize("role", ["GARBAGE", "__None", ""])
+def test_an_invite_with_no_real_role_is_a_form_error(client_as: Client, rows: Rows, role: str) -> None:
+    response = client_as("owner").post("/admin/memberships/invite/", data={"email": "new@acme.test", "role": role})
+
+    assert response.status_code == 200
+    assert 'class="invalid-feedback"' in response.text
     assert rows(None, sa.select(EmailToken.id)) == []
 
 
@@ -189,7 +223,21 @@ def test_hr_and_admins_cannot_make_anyone_an_owner(
     response = client_as(key).post(f"/admin/memberships/edit/?id={member}", data={"role": "OWNER"})
 
     assert response.status_code == 200
-    assert "Not a valid choice" in response.text
+    assert "You cannot give the Owner role: it ranks above yours." in response.text
+    assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, True)
+    assert audit_rows(companies.acme_id, AuditAction.USER_ROLE_CHANGED) == []
+
+
+@pytest.mark.parametrize("role", ["GARBAGE", "__None", "owner"])
+def test_a_role_change_to_no_real_role_is_a_form_error(
+    client_as: Client, companies: Companies, rows: Rows, audit_rows: Audit, role: str
+) -> None:
+    member = companies.membership_ids["employee"]
+
+    response = client_as("owner").post(f"/admin/memberships/edit/?id={member}", data={"role": role})
+
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.text or "could not coerce" in response.text
     assert _role(rows, companies, "employee") == (TenantRole.EMPLOYEE, True)
     assert audit_rows(companies.acme_id, AuditAction.USER_ROLE_CHANGED) == []
 
@@ -375,7 +423,7 @@ def test_a_permission_is_granted_to_a_member_and_audited(
         data={
             "user": companies.user_ids["employee"],
             "permission": "VIEW_GROUP_PROGRESS",
-            "scope": json.dumps({"group_ids": groups}),
+            "scope": [str(group) for group in groups],
         },
     )
 
@@ -423,7 +471,7 @@ def test_a_tampered_grant_is_a_form_error_and_writes_nothing(
     message: str,
 ) -> None:
     (group,) = _groups(app, companies.acme_id, "Ops")
-    scope = json.dumps({"group_ids": [group]}) if permission == "MANAGE_REWARDS" else ""
+    scope = [str(group)] if permission == "MANAGE_REWARDS" else []
     response = client_as(key).post(
         "/admin/user_permissions/new/",
         data={"user": companies.user_ids[grantee], "permission": permission, "scope": scope},
@@ -448,17 +496,135 @@ def test_a_permission_for_the_other_companys_user_is_refused(
     assert rows(None, sa.select(UserPermission.id)) == []
 
 
+def test_the_scope_is_picked_from_the_companys_groups(app: Flask, client_as: Client, companies: Companies) -> None:
+    ops, sales = _groups(app, companies.acme_id, "Ops", "Sales")
+    (theirs,) = _groups(app, companies.globex_id, "Globex Warehouse")
+
+    page = client_as("owner").get("/admin/user_permissions/new/")
+
+    picker = re.search(r'<select[^>]*name="scope".*?</select>', page.text, re.S)
+    assert picker is not None
+    assert "multiple" in picker.group(0)
+    assert re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)<', picker.group(0)) == [
+        (str(ops), "Ops"),
+        (str(sales), "Sales"),
+    ]
+    assert str(theirs) not in picker.group(0)
+    assert "<textarea" not in page.text
+
+
+def test_an_empty_scope_is_the_whole_company_and_the_list_names_the_groups(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    (ops,) = _groups(app, companies.acme_id, "Ops")
+    client = client_as("owner")
+
+    client.post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids["employee"], "permission": "VIEW_ANALYTICS"},
+    )
+    client.post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids["employee"], "permission": "VIEW_GROUP_PROGRESS", "scope": [str(ops)]},
+    )
+
+    grants = sa.select(UserPermission.permission, UserPermission.scope).order_by(UserPermission.id)
+    assert [(p.name, scope) for p, scope in rows(companies.acme_id, grants)] == [
+        ("VIEW_ANALYTICS", None),
+        ("VIEW_GROUP_PROGRESS", {"group_ids": [ops]}),
+    ]
+    listed = client.get("/admin/user_permissions/").text
+    assert "Whole company" in listed
+    assert sorted(re.findall(r'<td class="col-scope">\s*([^<]*?)\s*</td>', listed)) == ["Ops", "Whole company"]
+    assert '{"group_ids"' not in listed
+
+
+def test_editing_a_grant_shows_its_groups_chosen_and_saves_the_new_ones(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    ops, sales = _groups(app, companies.acme_id, "Ops", "Sales")
+    client = client_as("owner")
+    client.post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids["employee"], "permission": "VIEW_GROUP_PROGRESS", "scope": [str(ops)]},
+    )
+    ((grant,),) = rows(companies.acme_id, sa.select(UserPermission.id))
+
+    form = client.get(f"/admin/user_permissions/edit/?id={grant}").text
+    response = client.post(
+        f"/admin/user_permissions/edit/?id={grant}",
+        data={
+            "user": companies.user_ids["employee"],
+            "permission": "VIEW_GROUP_PROGRESS",
+            "scope": [str(sales), str(ops)],
+        },
+    )
+
+    assert re.search(rf'<option[^>]*selected[^>]*value="{ops}"|<option[^>]*value="{ops}"[^>]*selected', form)
+    assert response.status_code == 302
+    assert rows(companies.acme_id, sa.select(UserPermission.scope)) == [({"group_ids": sorted([ops, sales])},)]
+
+
+def test_a_grant_naming_a_group_deleted_since_can_be_fixed(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows
+) -> None:
+    ops, gone = _groups(app, companies.acme_id, "Ops", "Gone")
+    client = client_as("owner")
+    client.post(
+        "/admin/user_permissions/new/",
+        data={"user": companies.user_ids["employee"], "permission": "VIEW_GROUP_PROGRESS", "scope": [ops, gone]},
+    )
+    ((grant,),) = rows(companies.acme_id, sa.select(UserPermission.id))
+    with app.app_context(), tenant_context(companies.acme_id):
+        db.session.delete(db.session.get(Group, gone))
+        db.session.commit()
+
+    response = client.post(
+        f"/admin/user_permissions/edit/?id={grant}",
+        data={"user": companies.user_ids["employee"], "permission": "VIEW_GROUP_PROGRESS", "scope": [ops]},
+    )
+
+    assert response.status_code == 302
+    assert rows(companies.acme_id, sa.select(UserPermission.scope)) == [({"group_ids": [ops]},)]
+
+
+@pytest.mark.parametrize("whose", ["globex", "deleted"])
+def test_a_scope_naming_a_group_of_no_company_here_is_refused(
+    app: Flask, client_as: Client, companies: Companies, rows: Rows, whose: str
+) -> None:
+    (ops,) = _groups(app, companies.acme_id, "Ops")
+    (other,) = _groups(app, companies.globex_id if whose == "globex" else companies.acme_id, "Gone")
+    if whose == "deleted":
+        with app.app_context(), tenant_context(companies.acme_id):
+            db.session.delete(db.session.get(Group, other))
+            db.session.commit()
+
+    response = client_as("owner").post(
+        "/admin/user_permissions/new/",
+        data={
+            "user": companies.user_ids["employee"],
+            "permission": "VIEW_GROUP_PROGRESS",
+            "scope": [str(ops), str(other)],
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Some of the chosen groups are not in this company" in response.text.replace("&#39;", "'")
+    assert f"#{other}" in response.text
+    assert rows(None, sa.select(UserPermission.id)) == []
+    assert rows(None, sa.select(AuditLog.id).where(AuditLog.action == AuditAction.PERMISSION_GRANTED)) == []
+
+
 @pytest.mark.parametrize(
     ("scope", "message"),
     [
-        ("{group_ids: [3]", "Invalid JSON"),
-        ('{"group_ids": "3"}', "Write the scope as a list of group ids"),
-        ("[3, 7]", "Write the scope as a list of group ids"),
-        ('{"group_ids": [true]}', "Write the scope as a list of group ids"),
+        (["abc"], "could not be coerced"),
+        (["-1"], "Group ids are positive whole numbers."),
+        (["99999999999999999999"], "Group ids are positive whole numbers."),
     ],
 )
 def test_a_malformed_scope_is_a_form_error(
-    client_as: Client, companies: Companies, rows: Rows, scope: str, message: str
+    client_as: Client, companies: Companies, rows: Rows, scope: list[str], message: str
 ) -> None:
     response = client_as("owner").post(
         "/admin/user_permissions/new/",

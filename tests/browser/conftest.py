@@ -276,6 +276,15 @@ class Journey:
     def save(self) -> None:
         self.page.get_by_role("button", name="Save", exact=True).click()
 
+    def rich_text(self, html: str) -> None:
+        """Put HTML into the page's rich-text editor through its Source mode, as a power user does."""
+        self.scripts_ready()
+        editor = self.page.locator(".jodit-container")
+        expect(editor).to_be_visible()
+        editor.locator(".jodit-toolbar-button_source button").click()
+        editor.locator("textarea.jodit-source__mirror").fill(html)
+        editor.locator(".jodit-toolbar-button_source button").click()
+
     def expect_flash(self, text: str) -> None:
         expect(self.page.locator(".alert").filter(has_text=text)).to_be_visible()
 

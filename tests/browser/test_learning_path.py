@@ -56,7 +56,7 @@ def _hr_creates_and_publishes_the_module(journey: Journey) -> None:
         page.get_by_role("link", name="Add a section to this module").click()
         page.get_by_label("Title").fill(title)
         journey.choose("type", "Text")
-        page.get_by_label("Content (HTML)").fill(html)
+        journey.rich_text(html)
         journey.shot("section-create")
         journey.save()
         journey.expect_flash("Record was successfully created.")
@@ -141,7 +141,9 @@ def _learner_completes_the_module(journey: Journey) -> None:
     journey.shot("reader-complete")
 
     page.get_by_role("link", name="My learning").click()
-    expect(page.locator("#assigned .lms-card").filter(has_text=MODULE).locator(".lms-percent")).to_have_text("100 %")
+    # Done, it leaves "Assigned to me" for "Completed" (issue 14, item 7).
+    expect(page.locator("#assigned .lms-card").filter(has_text=MODULE)).to_have_count(0)
+    expect(page.locator("#completed .lms-card").filter(has_text=MODULE)).to_have_count(1)
     journey.shot("learner-dashboard-complete")
 
 

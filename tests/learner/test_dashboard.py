@@ -77,3 +77,38 @@ def test_a_new_version_of_a_completed_module_is_marked_updated(app: Flask, ana: 
     assert "Updated since you completed them" in ana.get("/").get_data(as_text=True)
     ana.post(f"/modules/{place.basics_id}/acknowledge")
     assert "Updated since you completed them" not in ana.get("/").get_data(as_text=True)
+
+
+def test_a_completed_assigned_module_moves_to_completed_without_its_due_date(
+    app: Flask, ana: FlaskClient, place: Place
+) -> None:
+    """Issue 14, item 7: no "Assigned to me" with a due date for a module that is done."""
+    _assign(app, place, place.basics_id, 14, joined_days_ago=20, assigned_days_ago=3, mandatory=True)
+    for section in place.basics_sections:
+        ana.post(f"/sections/{section}/complete")
+
+    page = ana.get("/").get_data(as_text=True)
+
+    assigned, _, completed = page.partition('id="completed"')
+    assert "Safety basics" not in assigned.partition('id="assigned"')[2]
+    assert "Nothing is assigned to you right now." in assigned
+    assert "Safety basics" in completed
+    assert "Due " not in completed
+    assert "100 % · Completed" in completed
+
+
+def test_a_card_says_due_once(app: Flask, ana: FlaskClient, place: Place) -> None:
+    _assign(app, place, place.basics_id, 14, joined_days_ago=20, assigned_days_ago=3, mandatory=True)
+
+    page = ana.get("/").get_data(as_text=True)
+
+    assert page.count("Due ") == 1
+    assert page.count(">Mandatory<") == 1
+
+
+def test_favicon_answers_at_its_conventional_path(ana: FlaskClient) -> None:
+    response = ana.get("/favicon.ico")
+
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in ana.get("/").get_data(as_text=True)

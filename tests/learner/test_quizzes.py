@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lms.extensions import db
-from lms.models import Module, Notification, QuizAttempt, Tenant
+from lms.models import Module, Notification, Quiz, QuizAttempt, Tenant
 from lms.models.enums import NotificationType, TenantRole
 from lms.models.types import utcnow
 from lms.tenancy import tenant_context
@@ -296,3 +296,50 @@ def test_a_module_without_a_quiz_says_so(ana: FlaskClient, quiz: Quizzes) -> Non
 
     assert "You have not submitted this quiz yet." in ana.get(f"/modules/{quiz.no_quiz_module}/quiz/result").text
     assert ana.post(f"/modules/{quiz.no_quiz_module}/quiz/start").status_code == 404
+
+
+# --- Drawn questions (issue 14, item 3) ---------------------------------------------------
+
+
+def _draw(app: Flask, place: Place, quiz: Quizzes, count: int) -> None:
+    with app.app_context(), tenant_context(place.acme_id):
+        settings = db.session.get(Quiz, quiz.basics_quiz)
+        settings.draw_count = count
+        settings.shuffle_options = True
+        db.session.commit()
+
+
+def _asked(page: str) -> list[int]:
+    return [int(question_id) for question_id in re.findall(r'id="question-(\d+)"', page)]
+
+
+def _choices(page: str) -> list[str]:
+    return re.findall(r'id="(q-\d+-\d+)"', page)
+
+
+def test_the_attempt_page_shows_the_drawn_questions_and_keeps_them_on_reload(
+    app: Flask, ana: FlaskClient, place: Place, quiz: Quizzes
+) -> None:
+    _draw(app, place, quiz, 2)
+    ana.post(f"/modules/{place.basics_id}/quiz/start")
+
+    first = ana.get(f"/modules/{place.basics_id}/quiz").get_data(as_text=True)
+    again = ana.get(f"/modules/{place.basics_id}/quiz").get_data(as_text=True)
+
+    assert len(_asked(first)) == 2
+    assert set(_asked(first)) <= set(quiz.questions)
+    assert _asked(again) == _asked(first)
+    assert _choices(again) == _choices(first)  # the options in the same order
+
+
+def test_the_result_reviews_only_the_drawn_questions(app: Flask, ana: FlaskClient, place: Place, quiz: Quizzes) -> None:
+    _draw(app, place, quiz, 1)
+    ana.post(f"/modules/{place.basics_id}/quiz/start")
+    (asked,) = _asked(ana.get(f"/modules/{place.basics_id}/quiz").get_data(as_text=True))
+    right = {key: value for key, value in _right(quiz).items() if key == f"q-{asked}"}
+
+    page = _start_and_submit(ana, app, place, right)
+
+    assert re.findall(r'id="result-(\d+)"', page) == [str(asked)]
+    assert "100 %" in page
+    assert _attempts(app, place) == [(1, 100.0, True, None)]

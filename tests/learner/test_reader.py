@@ -10,6 +10,7 @@ from lms.extensions import db
 from lms.models import Module, SectionCompletion, UserModuleLastAccess, UserPinnedModule
 from lms.storage import get_storage
 from lms.tenancy import tenant_context
+from tests.factories import make_quiz
 from tests.learner.conftest import Place
 
 
@@ -143,3 +144,27 @@ def test_a_cover_is_served_and_a_module_without_one_gets_the_placeholder(
     assert (placeholder.status_code, placeholder.mimetype) == (200, "image/svg+xml")
     assert ana.get(f"/modules/{place.globex_module_id}/cover").status_code == 404
     assert ana.get(f"/modules/{place.draft_id}/cover").status_code == 404
+
+
+def test_sections_done_with_the_quiz_not_passed_is_not_100_percent(app: Flask, ana: FlaskClient, place: Place) -> None:
+    """Issue 14, item 7: the quiz is a step of its own; only completion shows 100 %."""
+    with app.app_context(), tenant_context(place.acme_id):
+        make_quiz(db.session.get(Module, place.basics_id))
+        db.session.commit()
+    for section in place.basics_sections:
+        ana.post(f"/sections/{section}/complete")
+
+    page = ana.get(f"/modules/{place.basics_id}").get_data(as_text=True)
+
+    assert "100 % complete" not in page
+    assert "66 % complete · quiz to pass" in page
+    assert "99 % · quiz to pass" in ana.get("/modules").get_data(as_text=True)
+
+
+def test_self_assessment_is_a_choice_of_five_named_steps(ana: FlaskClient, place: Place) -> None:
+    page = ana.get(f"/modules/{place.basics_id}").get_data(as_text=True)
+
+    assert page.count('type="radio"') == 5
+    assert 'type="number"' not in page
+    assert "Could teach it" in page
+    assert ana.post(f"/modules/{place.basics_id}/assessment", data={"rating": "4"}).status_code == 302

@@ -86,3 +86,11 @@ def test_viewer_sees_the_store_but_cannot_redeem(app: Flask, place: Place, viewe
     reward_id = _reward(app, place.acme_id)
     assert viewer.get(f"/rewards/{reward_id}/redeem").status_code == 200
     assert viewer.post(f"/rewards/{reward_id}/redeem").status_code == 403
+
+
+def test_a_viewer_sees_no_redeem_button(app: Flask, place: Place, viewer: FlaskClient, ana: FlaskClient) -> None:
+    """Issue 14, item 7: the store shows a VIEWER the rewards, not a button they may not use."""
+    reward_id = _reward(app, place.acme_id)
+
+    assert f"/rewards/{reward_id}/redeem" not in viewer.get("/rewards").get_data(as_text=True)
+    assert f"/rewards/{reward_id}/redeem" in ana.get("/rewards").get_data(as_text=True)

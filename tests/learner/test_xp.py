@@ -161,3 +161,12 @@ def test_leaderboard_query_count_does_not_grow_with_the_tenant(
     assert len(count_queries) == small
     board_queries = [q for q in count_queries if "row_number" in q.lower()]
     assert len(board_queries) == 1
+
+
+def test_a_viewer_has_no_xp_page_and_no_xp_in_the_menu(viewer: FlaskClient) -> None:
+    """Issue 14, item 7: a VIEWER earns no XP, so the page is refused with a sentence and left out of the menu."""
+    response = viewer.get("/xp")
+
+    assert response.status_code == 403
+    assert "without collecting XP" in response.get_data(as_text=True)
+    assert 'href="/xp"' not in viewer.get("/").get_data(as_text=True)

@@ -12,13 +12,14 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
 from lms.models import AuditLog, Certificate, Module, Notification, ProgressOverride, Quiz, QuizAttempt, User
 from lms.models.enums import AuditAction, NotificationType, TenantRole
 from lms.models.types import utcnow
-from lms.services import certificates, completion, progress
+from lms.services import certificates, completion, progress, tenants
 from lms.services.certificates import CertificateError, CertificateStatus
 from lms.storage import get_storage
 from lms.tenancy import tenant_context
@@ -336,3 +337,25 @@ def test_an_unknown_or_malformed_code_verifies_nothing(world: TwoTenants) -> Non
     assert certificates.verify("AAAAAAAAAAAAAAAA") is None
     assert certificates.verify("' OR 1=1 --") is None
     assert certificates.verify("") is None
+
+
+def test_an_issued_certificate_carries_the_companys_signer_and_logo(world: TwoTenants) -> None:
+    """Issue 14, item 8: what tenant settings say about certificates reaches the stored PDF."""
+    logo = io.BytesIO()
+    Image.new("RGB", (90, 30), (217, 72, 15)).save(logo, format="PNG")
+    logo.seek(0)
+    with tenant_context(world.globex.id):
+        tenants.update_named_settings(
+            world.globex, {"certificate_signer_name": "Mojca Žagar", "certificate_signer_title": "Direktorica"}
+        )
+        tenants.set_logo(world.globex, logo)
+    certificate = make_certificate(make_module(world.globex, "Prva pomoč"), world.bor)
+
+    _issue(certificate)
+
+    pdf = pypdf.PdfReader(io.BytesIO(get_storage().read(certificate.pdf_path)))
+    text = pdf.pages[0].extract_text()
+    assert "Mojca Žagar" in text
+    assert "Direktorica" in text
+    assert "Potrdilo prejme" in text
+    assert len(pdf.pages[0].images) == 2  # the logo and the QR code

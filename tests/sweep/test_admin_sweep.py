@@ -21,6 +21,7 @@ from flask_admin.tools import iterdecode, iterencode
 
 from lms.admin_views.base import AdminHome, PlatformModelView, Rule, TenantModelView
 from lms.extensions import db
+from lms.models import Tenant
 from lms.models.enums import Permission, TenantRole
 from lms.permissions import ROLE_DEFAULTS, can_manage_settings
 from lms.tenancy import unscoped
@@ -73,9 +74,13 @@ def _client_for(app: Flask, side: TenantWorld, role: TenantRole) -> FlaskClient:
 
 
 def _a_row_of(view: TenantModelView, side: TenantWorld) -> object | None:
+    """A row of ``side``; of a platform table, the company itself (companies) or any row (changelog)."""
     model = view.model
+    owner = getattr(model, "tenant_id", None)
+    if owner is None:
+        owner = model.id if model is Tenant else sa.literal(side.tenant_id)
     with view.admin.app.app_context(), unscoped("sweep: a row of the other tenant"):
-        row = db.session.scalar(sa.select(model).where(model.tenant_id == side.tenant_id).limit(1))
+        row = db.session.scalar(sa.select(model).where(owner == side.tenant_id).limit(1))
         if row is None:
             return None
         return view.get_pk_value(row)

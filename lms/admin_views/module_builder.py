@@ -1,0 +1,204 @@
+"""The module builder (issue 14, items 1 and 2): a module's edit page holds the whole course.
+
+HR sees the module's sections in reading order with move / edit / delete, adds a section of a
+chosen type, sees the quiz and its questions, the module's group assignments and a preview as
+a learner. Nothing here writes on its own: every button posts to the view that owns the row
+(``sections``, ``quizzes``, ``quiz_questions``, ``assignments``), so each step keeps that
+view's permission, tenant scoping, 404s and audit. The builder only reads, and stores the
+pictures of the rich-text editor.
+
+Rich text is edited with Jodit (MIT, vendored under ``static/vendor/jodit`` with its licence):
+it does headings, lists, links, tables, images and code blocks, has a source mode for raw HTML,
+uploads pasted and inserted pictures to a URL of ours, and is configured with the sanitizer's
+own allow-list (``content.ALLOWED_TAGS``), so what it produces is kept as it is on save.
+Quill 2 was the other candidate; it has no tables or source mode without third-party modules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, g, jsonify, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from lms.admin_views.base import user_passes
+from lms.errors import LmsError
+from lms.extensions import db
+from lms.models import Group, Module, ModuleGroup, Quiz, QuizQuestion, Section
+from lms.models.enums import Permission, SectionType
+from lms.permissions import current_reach
+from lms.services import content, reader, uploads
+
+# The fields a section form shows for each type (issue 14: only that type's fields).
+_TEXT = ("content",)
+_VIDEO = ("video_source_type", "video_url", "video_stream_id", "video_media")
+_FILES = ("new_attachments", "remove_attachments")
+TYPE_FIELDS: dict[SectionType, frozenset[str]] = {
+    SectionType.TEXT: frozenset(_TEXT),
+    SectionType.VIDEO: frozenset(_VIDEO),
+    SectionType.ATTACHMENT: frozenset(_FILES),
+    SectionType.MIXED: frozenset(_TEXT + _VIDEO + _FILES),
+}
+TYPED_FIELDS = TYPE_FIELDS[SectionType.MIXED]
+
+
+def chosen_type(section: Section | None) -> SectionType:
+    """The type a section form is for: the posted one, else ``?type=``, else the section's own,
+    else TEXT. An unknown name is TEXT (the type field itself then refuses a posted one)."""
+    name = request.form.get("type") if request.method == "POST" else request.args.get("type")
+    if name in SectionType.__members__:
+        return SectionType[name]
+    return section.type if section is not None and section.type is not None else SectionType.TEXT
+
+
+def keep_fields_of_type(form: Any, section: Section | None) -> Any:
+    """``form`` without the fields the chosen type does not use (they are neither shown nor saved)."""
+    section_type = chosen_type(section)
+    for name in TYPED_FIELDS - TYPE_FIELDS[section_type]:
+        if name in form:
+            del form[name]
+    if request.method == "GET":
+        form.type.data = section_type
+    return form
+
+
+def editor_settings(module: Module | None) -> str:
+    """The rich-text editor's settings as JSON: the sanitizer's allow-list (as Jodit's ``allowTags``
+    object; links keep the ``rel`` the sanitizer sets), where pictures are uploaded, and its
+    messages in the page's language."""
+    allowed: dict[str, Any] = {
+        tag: dict.fromkeys(sorted(content.ALLOWED_ATTRIBUTES[tag] | ({"rel"} if tag == "a" else set())), True)
+        if tag in content.ALLOWED_ATTRIBUTES
+        else True
+        for tag in sorted(content.ALLOWED_TAGS)
+    }
+    settings = {
+        "allowTags": allowed,
+        "uploadUrl": url_for("modules.image_view", id=module.id) if module is not None else None,
+        "labels": {
+            "uploadFailed": _("The picture was not uploaded."),
+        },
+    }
+    return json.dumps(settings)
+
+
+@dataclass
+class Builder:
+    """What the builder page shows of one module, read in a fixed handful of queries."""
+
+    module: Module
+    sections: list[Section]
+    quiz: Quiz | None = None
+    questions: list[QuizQuestion] = field(default_factory=list)
+    may_edit_quiz: bool = False
+    assignments: list[ModuleGroup] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    may_assign: bool = False
+
+
+class ModuleBuilderMixin:
+    """The builder's reads and pages, mixed into ``content.ModuleView`` (its rows, its permission)."""
+
+    editor_settings = staticmethod(editor_settings)
+    get_one: Any
+    get_url: Any
+    render: Any
+    can_edit: bool
+
+    def builder(self, module: Module) -> Builder:
+        sections = list(
+            db.session.scalars(
+                sa.select(Section)
+                .where(Section.module_id == module.id)
+                .options(selectinload(Section.attachments))
+                .order_by(Section.sort_order, Section.id)
+            )
+        )
+        page = Builder(module=module, sections=sections)
+        if user_passes(Permission.MANAGE_QUIZZES):
+            page.may_edit_quiz = True
+            page.quiz = db.session.scalar(sa.select(Quiz).where(Quiz.module_id == module.id))
+            if page.quiz is not None:
+                page.questions = list(
+                    db.session.scalars(
+                        sa.select(QuizQuestion)
+                        .where(QuizQuestion.quiz_id == page.quiz.id)
+                        .order_by(QuizQuestion.sort_order, QuizQuestion.id)
+                    )
+                )
+        if user_passes(Permission.MANAGE_GROUPS):
+            reach = current_reach(Permission.MANAGE_GROUPS)
+            page.may_assign = True
+            page.assignments = list(
+                reach.narrow_groups(
+                    db.session.query(ModuleGroup)
+                    .filter(ModuleGroup.module_id == module.id)
+                    .options(selectinload(ModuleGroup.group)),
+                    ModuleGroup.group_id,
+                ).order_by(ModuleGroup.id)
+            )
+            assigned = {assignment.group_id for assignment in page.assignments}
+            page.groups = [
+                group
+                for group in reach.narrow_groups(db.session.query(Group).order_by(Group.name), Group.id)
+                if group.id not in assigned
+            ]
+        return page
+
+    @expose("/preview/")
+    def preview_view(self) -> str:
+        """The module as the reader shows it to a learner who has not started; nothing is recorded.
+
+        The reader's own template is rendered; its links between sections lead through this
+        page, and its buttons that would record something are not shown (``can_submit``).
+        """
+        module = self.get_one(request.args.get("id", ""))
+        try:
+            page = reader.preview_module(module, request.args.get("section", type=int))
+        except reader.NotInModule:
+            abort(404)
+
+        def preview_url_for(endpoint: str, **values: Any) -> str:
+            if endpoint == "learner.module_page" and values.get("module_id") == module.id:
+                return self.get_url(".preview_view", id=module.id, section=values.get("section"))
+            return url_for(endpoint, **values)
+
+        embed = None
+        if page.current is not None and page.current.video_url:
+            try:
+                embed = content.video_embed(page.current.video_url)
+            except content.InvalidVideoUrl:
+                embed = None
+        return self.render(
+            "admin/content/module_preview.html",
+            page=page,
+            embed=embed,
+            can_submit=False,
+            url_for=preview_url_for,
+            builder_url=self.get_url(".edit_view", id=module.id),
+        )
+
+    @expose("/image/", methods=("POST",))
+    def image_view(self) -> Response | tuple[Response, int]:
+        """A picture pasted or inserted into the module's rich text: stored, and its address
+        answered as the editor expects (``{"url": ...}``); a file that is not a picture, whatever
+        its name, is refused with the reason and stores nothing."""
+        if not self.can_edit:
+            abort(403)
+        module = self.get_one(request.args.get("id", ""))
+        upload = next(iter(request.files.values()), None)
+        if upload is None:
+            return jsonify(error=_("Choose a picture to upload.")), 400
+        try:
+            name = uploads.store_content_image(g.tenant.id, module.id, upload.stream)
+        except LmsError as error:
+            db.session.rollback()
+            return jsonify(error=str(error)), 400
+        db.session.commit()
+        return jsonify(url=url_for("learner.content_image", module_id=module.id, name=name))
