@@ -16,9 +16,9 @@ from lms.auth.forms import LoginForm, SwitchTenantForm
 from lms.extensions import db, limiter
 from lms.models.enums import AuditAction
 from lms.permissions import is_platform_staff
+from lms.services import support_access
 from lms.services.accounts import access_to_tenant, authenticate, end_sessions, normalize_email, tenants_open_to
 from lms.services.audit import audit
-from lms.tenancy import tenant_context
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -146,9 +146,10 @@ def switch_tenant() -> Response:
     access = access_to_tenant(current_user, form.tenant_id.data)
     if access is None:
         abort(404)
-    enter(access)
     if access.support:
-        with tenant_context(access.tenant.id):
-            audit(AuditAction.SUPPORT_ACCESS, access.tenant, actor_id=current_user.id)
+        # Staff switching into a company they do not belong to: the same support visit as
+        # Platform → Companies → "Enter company", audited there (and the one it leaves ended).
+        access = support_access.enter(current_user, access.tenant.id, leaving=getattr(g, "tenant", None))
         db.session.commit()
+    enter(access)
     return redirect(safe_next(form.next.data, url_for("learner.home")))
