@@ -22,7 +22,15 @@ branch_labels = None
 depends_on = None
 
 
+def _foreign_keys(enforced: bool) -> None:
+    """SQLite rebuilds ``quiz`` to alter it (copy, drop, rename): the app's connections enforce foreign
+    keys, and dropping a table that questions and attempts point at would fail. PostgreSQL alters in place."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+
+
 def upgrade() -> None:
+    _foreign_keys(False)
     with op.batch_alter_table("quiz", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shuffle_questions", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("shuffle_options", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -36,9 +44,11 @@ def upgrade() -> None:
         batch_op.alter_column("shuffle_options", server_default=None)
     with op.batch_alter_table("quiz_attempt", schema=None) as batch_op:
         batch_op.add_column(sa.Column("drawn_questions", Json, nullable=True))
+    _foreign_keys(True)
 
 
 def downgrade() -> None:
+    _foreign_keys(False)
     with op.batch_alter_table("quiz_attempt", schema=None) as batch_op:
         batch_op.drop_column("drawn_questions")
     with op.batch_alter_table("quiz", schema=None) as batch_op:
@@ -46,3 +56,4 @@ def downgrade() -> None:
         batch_op.drop_column("draw_count")
         batch_op.drop_column("shuffle_options")
         batch_op.drop_column("shuffle_questions")
+    _foreign_keys(True)

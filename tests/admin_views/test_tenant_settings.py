@@ -51,7 +51,7 @@ def test_the_page_shows_named_fields_and_no_json(client_as: Client) -> None:
 
     for label in (
         "XP for completing a beginner module",
-        "XP for a quiz score of 90 % or more",
+        "XP for a quiz score of 90 or more (out of 100)",
         "Votes that make a suggestion popular",
         "Signer's name",
         "Logo on certificates",

@@ -65,7 +65,9 @@ def test_an_assigned_module_past_due_is_overdue_until_completed(world: TwoTenant
 
     _complete(world.ana, late)
 
-    (card,) = dashboard.dashboard(world.ana.id).assigned
+    page = dashboard.dashboard(world.ana.id)
+    (card,) = page.completed  # done, it leaves "Assigned to me" (issue 14, item 7)
+    assert page.assigned == []
     assert (card.completed, card.overdue(utcnow()), card.progress.percent) == (True, False, 100)
 
 
@@ -124,7 +126,7 @@ def test_an_expired_certification_shows_as_expired_and_the_module_stays_complete
     forklift.validity_months = 12
     _assign(world, forklift, 30)
     _complete(world.ana, forklift)
-    (card,) = dashboard.dashboard(world.ana.id).assigned
+    (card,) = dashboard.dashboard(world.ana.id).completed
     assert (card.completed, card.compliance(utcnow())) == (True, None)
 
     after_expiry = card.certificate.expires_at + timedelta(days=1)
