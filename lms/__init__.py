@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from lms.admin_views import init_admin
     from lms.auth import context as auth_context
     from lms.extensions import babel, csrf, db, limiter, migrate
+    from lms.services import rich_text
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +80,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.context_processor(i18n.inject_locale)
     app.add_template_filter(i18n.label, "label")
+    app.add_template_filter(rich_text.as_html, "rich_text")
+    app.add_template_filter(rich_text.as_text, "rich_text_words")
     limiter.init_app(app)
     auth_context.init_app(app)
     csrf.init_app(app)  # after the request's tenant is loaded: a refused form is answered in its language
@@ -163,11 +166,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
     from lms.favicon import bp as favicon_bp
     from lms.learner import bp as learner_bp
+    from lms.learner.calendar import feed_bp as calendar_feed_bp
     from lms.verify import bp as verify_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(favicon_bp)
     app.register_blueprint(learner_bp)
+    app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(verify_bp)
 
 

@@ -50,7 +50,7 @@ from werkzeug.exceptions import HTTPException
 from lms.auth.views import safe_next
 from lms.errors import ConfigError, LmsError, TenantContextError
 from lms.extensions import db
-from lms.services import completion, progress, quizzes, reader, rewards, suggestions, xp
+from lms.services import chat, comments, completion, progress, quizzes, reader, rewards, suggestions, xp
 from lms.storage import MissingFile
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,16 @@ REFUSAL_STATUS: dict[type[LmsError], int] = {
     progress.ModuleLocked: 403,
     rewards.RedeemNotAllowed: 403,
     suggestions.PostNotAllowed: 403,
+    chat.PostNotAllowed: 403,
+    chat.ConfirmNotAllowed: 403,
+    comments.CommentRefused: 403,
     reader.NotInModule: 404,
     quizzes.AttemptNotFound: 404,
     rewards.RewardNotFound: 404,
     suggestions.SuggestionNotFound: 404,
+    chat.RoomNotFound: 404,
+    chat.MessageNotFound: 404,
+    comments.CommentNotFound: 404,
     quizzes.AttemptRefused: 409,
     rewards.RewardError: 409,
     xp.NotEnoughXP: 409,

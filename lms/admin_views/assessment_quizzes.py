@@ -228,6 +228,8 @@ class QuestionView(TenantModelView):
     }
     service_fields = ("options", "sort_order")
     create_only_fields = ("quiz",)
+    # The option rows' buttons as whole phrases (``templates/admin/model/inline_list_base.html``).
+    inline_words: ClassVar = {"options": {"add": _l("Add an option"), "new": _l("New option")}}
 
     def validate_form(self, form: Any) -> bool:
         """The options' rules are the service's; a refusal is an error on the editor, nothing is written."""

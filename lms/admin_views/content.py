@@ -31,6 +31,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import TenantModelView, user_passes
+from lms.admin_views.editor_words import editor_words
 from lms.admin_views.forms import (
     AdminForm,
     AjaxMultiple,
@@ -42,6 +43,7 @@ from lms.admin_views.forms import (
 )
 from lms.admin_views.loaders import MemberLoader, ModuleLoader, VideoLoader
 from lms.admin_views.module_builder import ModuleBuilderMixin, editor_settings, keep_fields_of_type
+from lms.admin_views.rich_text import RichTextField, RichTextMixin, rich_text_formatter
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
@@ -110,7 +112,7 @@ class PublishUpdateForm(AdminForm):
 _DESCRIBED_BY = ("difficulty", "category", "tags", "mentors", "prerequisites", "validity_months")
 
 
-class ModuleView(ModuleBuilderMixin, OwnModulesMixin, TenantModelView):
+class ModuleView(RichTextMixin, ModuleBuilderMixin, OwnModulesMixin, TenantModelView):
     """Modules; the edit page is the module builder (``module_builder``)."""
 
     permission = staticmethod(manages_modules)
@@ -154,7 +156,7 @@ class ModuleView(ModuleBuilderMixin, OwnModulesMixin, TenantModelView):
         "remove_cover": _l("Remove the cover image"),
     }
     column_formatters: ClassVar = {"status": label_formatter, "difficulty": label_formatter}
-    column_formatters_detail: ClassVar = column_formatters
+    column_formatters_detail: ClassVar = {**column_formatters, "description": rich_text_formatter}
     column_extra_row_actions: ClassVar = [
         EndpointLinkRowAction("fa fa-list", "sections.index_view", title=_l("Sections"), id_arg="module_id"),
         EndpointLinkRowAction("fa fa-bullhorn", ".publish_update_view", title=_l("Publish update")),
@@ -168,6 +170,7 @@ class ModuleView(ModuleBuilderMixin, OwnModulesMixin, TenantModelView):
         "cover_upload",
         "remove_cover",
     )
+    form_overrides: ClassVar = {"description": RichTextField}
     form_choices: ClassVar = {"difficulty": enum_choices(Difficulty)}
     form_args: ClassVar = {
         "difficulty": {"coerce": enum_coerce(Difficulty)},
@@ -202,6 +205,12 @@ class ModuleView(ModuleBuilderMixin, OwnModulesMixin, TenantModelView):
     def build_new_instance(self) -> Module:
         """A new module passes the plan's limit first (issue 4), as every way of creating one does."""
         return content.create_module(g.tenant, "", created_by=current_user._get_current_object())
+
+    def edit_form(self, obj: Module | None = None) -> Any:
+        """Pictures pasted into the description are stored with the module's content pictures."""
+        form = super().edit_form(obj)
+        form.description.module = obj
+        return form
 
     def on_model_change(self, form: Any, model: Module, is_created: bool) -> None:
         content.set_tags(model, form.tags.data or [])
@@ -297,6 +306,7 @@ class SectionView(OwnModulesMixin, TenantModelView):
     create_template = "admin/content/section_create.html"
     edit_template = "admin/content/section_edit.html"
     editor_settings = staticmethod(editor_settings)
+    editor_words = staticmethod(editor_words)
 
     column_list = ("module", "sort_order", "title", "type")
     column_searchable_list = ("title",)

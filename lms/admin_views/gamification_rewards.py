@@ -34,6 +34,7 @@ from lms.admin_views.filters import time_filters
 from lms.admin_views.forms import RejectForm, label_formatter, optional_number, required_text
 from lms.admin_views.loaders import with_people
 from lms.admin_views.review import ReviewView
+from lms.admin_views.rich_text import RichTextField, RichTextMixin, rich_text_formatter
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import LABELS
@@ -42,7 +43,7 @@ from lms.models.enums import Permission, RedemptionStatus
 from lms.services import rewards, uploads
 
 
-class RewardView(TenantModelView):
+class RewardView(RichTextMixin, TenantModelView):
     """The tenant's reward catalog."""
 
     permission = Permission.MANAGE_REWARDS
@@ -83,6 +84,8 @@ class RewardView(TenantModelView):
             0, _l("Enter 0 or more, or leave it empty for unlimited."), _l("Items left; empty for unlimited.")
         ),
     }
+    column_formatters_detail: ClassVar = {"description": rich_text_formatter}
+    form_overrides: ClassVar = {"description": RichTextField}
     form_widget_args: ClassVar = {"description": {"rows": 4}}
     form_extra_fields: ClassVar = {
         "image_upload": FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP, at most 5 MB.")),

@@ -1,11 +1,13 @@
 """The module builder (issue 14, items 1 and 2): a module's edit page holds the whole course.
 
 HR sees the module's sections in reading order with move / edit / delete, adds a section of a
-chosen type, sees the quiz and its questions, the module's group assignments and a preview as
-a learner. Nothing here writes on its own: every button posts to the view that owns the row
+chosen type, edits the quiz's settings in place (or creates the quiz), lists its questions with
+edit / move / delete, sees the module's group assignments and a preview as a learner. Nothing
+here writes on its own: every button and form posts to the view that owns the row
 (``sections``, ``quizzes``, ``quiz_questions``, ``assignments``), so each step keeps that
-view's permission, tenant scoping, 404s and audit. The builder only reads, and stores the
-pictures of the rich-text editor.
+view's permission, tenant scoping, validation, 404s and audit. The quiz form is that view's own
+form class, so its fields, limits and messages are the quiz page's. The builder only reads, and
+stores the pictures of the rich-text editor.
 
 Rich text is edited with Jodit (MIT, vendored under ``static/vendor/jodit`` with its licence):
 it does headings, lists, links, tables, images and code blocks, has a source mode for raw HTML,
@@ -97,6 +99,7 @@ class Builder:
     quiz: Quiz | None = None
     questions: list[QuizQuestion] = field(default_factory=list)
     may_edit_quiz: bool = False
+    quiz_form: Any = None
     assignments: list[ModuleGroup] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     may_assign: bool = False
@@ -110,6 +113,19 @@ class ModuleBuilderMixin:
     get_url: Any
     render: Any
     can_edit: bool
+    admin: Any
+
+    def _quiz_form(self, module: Module, quiz: Quiz | None) -> Any:
+        """The ``quizzes`` view's own form for this module's quiz, or for a new one titled as the module.
+
+        Built without the request's data: a refused save of the module form must not fill it."""
+        view = next(view for view in self.admin._views if getattr(view, "endpoint", None) == "quizzes")
+        if quiz is not None:
+            return view.get_edit_form()(None, obj=quiz)
+        form = view.get_create_form()(None)
+        del form["module"]
+        form.title.data = module.title
+        return form
 
     def builder(self, module: Module) -> Builder:
         sections = list(
@@ -124,6 +140,7 @@ class ModuleBuilderMixin:
         if user_passes(Permission.MANAGE_QUIZZES):
             page.may_edit_quiz = True
             page.quiz = db.session.scalar(sa.select(Quiz).where(Quiz.module_id == module.id))
+            page.quiz_form = self._quiz_form(module, page.quiz)
             if page.quiz is not None:
                 page.questions = list(
                     db.session.scalars(

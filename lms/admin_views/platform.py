@@ -25,6 +25,7 @@ from wtforms.validators import Length, Optional, Regexp
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import PlatformModelView, TenantModelView
 from lms.admin_views.forms import LANGUAGES, stripped
+from lms.admin_views.rich_text import RichTextField, RichTextMixin, rich_text_formatter
 from lms.auth.context import TENANT_KEY, enter
 from lms.extensions import db
 from lms.models import ChangelogEntry, Tenant
@@ -153,7 +154,7 @@ class PublishedField(BooleanField):
         setattr(obj, name, (getattr(obj, name) or utcnow()) if self.data else None)
 
 
-class ChangelogEntryView(PlatformModelView):
+class ChangelogEntryView(RichTextMixin, PlatformModelView):
     """What is new on the platform, shown to every company (``/updates``) once published."""
 
     column_list = ("version", "title", "published_at", "created_at")
@@ -161,6 +162,8 @@ class ChangelogEntryView(PlatformModelView):
     column_searchable_list = ("version", "title")
     column_default_sort = ("created_at", True)
     form_columns = ("version", "title", "summary", "body", "published_at")
+    form_overrides: ClassVar[dict[str, Any]] = {"body": RichTextField}
+    column_formatters_detail: ClassVar[dict[str, Any]] = {"body": rich_text_formatter}
     form_extra_fields: ClassVar[dict[str, Any]] = {
         "published_at": PublishedField(
             _l("Published"),

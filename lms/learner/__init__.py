@@ -16,14 +16,20 @@ def _learner_context() -> dict[str, object]:
 
 # Importing the modules registers their routes.
 from lms.learner import (  # noqa: E402, F401
+    calendar,
     certificates,
+    chat,
+    comments,
     content_images,
     dashboard,
+    events,
     module_list,
     notifications,
     quizzes,
+    radar,
     reader,
     rewards,
+    settings,
     suggestions,
     updates,
     usage,

@@ -2,6 +2,7 @@
 
 from lms.models.ai import AiModuleBuild
 from lms.models.audit import AuditLog, ChangelogEntry, ModuleChangeLog, UserModuleLastAccess, UserModuleReview
+from lms.models.calendar import CalendarFeed
 from lms.models.community import ChatMessage, Comment, Notification, NotificationDedup
 from lms.models.content import (
     Attachment,
@@ -47,6 +48,7 @@ __all__ = [
     "AiModuleBuild",
     "Attachment",
     "AuditLog",
+    "CalendarFeed",
     "Certificate",
     "ChangelogEntry",
     "ChatMessage",

@@ -14,6 +14,7 @@ from lms.models.enums import ChatMessageType, NotificationType
 from lms.models.types import UtcDateTime, enum_type
 
 if TYPE_CHECKING:
+    from lms.models.content import Module
     from lms.models.users import User
 
 
@@ -40,6 +41,8 @@ class ChatMessage(TenantScoped, Timestamps, db.Model):
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     reply_to: Mapped[ChatMessage | None] = relationship(remote_side=[id], foreign_keys=[reply_to_id])
+    # The room's module (None: the company room); read-only, ``module_id`` is what is written.
+    module: Mapped[Module | None] = relationship(foreign_keys=[module_id], viewonly=True)
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),

@@ -344,7 +344,7 @@ class ItemAnalysis:
     items: list[ItemResult]
 
 
-def _submitted_answers(reach: Reach, quiz_id: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]] | None]]:
+def _submitted_answers(reach: Reach, quiz_id: int) -> Iterator[Any]:
     """(answers, drawn questions) of the quiz's submitted attempts, read ``CHUNK`` at a time."""
     query = (
         sa.select(QuizAttempt.answers, QuizAttempt.drawn_questions)
@@ -356,7 +356,7 @@ def _submitted_answers(reach: Reach, quiz_id: int) -> Iterator[tuple[dict[str, A
         .order_by(QuizAttempt.id)
         .execution_options(yield_per=CHUNK)
     )
-    yield from db.session.execute(query).tuples()
+    yield from db.session.execute(query)  # rows unpack like tuples
 
 
 def item_analysis(reach: Reach, quiz: Quiz) -> ItemAnalysis:

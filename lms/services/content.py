@@ -34,7 +34,7 @@ from lms.models import (
 )
 from lms.models.enums import AuditAction, MediaAssetStatus, ModuleStatus, VideoSourceType, VideoStatus
 from lms.models.types import utcnow
-from lms.services import plans, uploads
+from lms.services import chat, plans, uploads
 from lms.services.audit import audit
 
 # What authored HTML may keep (issue 5: headings, lists, links, images, tables).
@@ -361,6 +361,7 @@ def publish_update(module: Module, summary: str, actor: User | None) -> ModuleCh
     db.session.add(entry)
     db.session.flush()
     audit(AuditAction.MODULE_VERSION_PUBLISHED, module, actor_id=_id(actor), version=module.version, summary=summary)
+    chat.module_updated(module, module.version, summary)
     return entry
 
 

@@ -16,7 +16,7 @@ from lms.jobs.mail import send_mail
 from lms.models import Membership, Tenant, User
 from lms.models.enums import AuditAction, EmailTokenType, TenantRole
 from lms.permissions import rights_of
-from lms.services import memberships, tokens
+from lms.services import email_preferences, memberships, tokens
 from lms.services.accounts import authenticate, check_password_policy, normalize_email, set_password
 from lms.services.audit import audit, set_actor
 from lms.services.links import url_for_mail
@@ -125,6 +125,7 @@ def accept_invite(token: str, *, name: str | None, password: str) -> User:
             membership.is_active = True
             membership.role = used.role or membership.role
         db.session.flush()
+        email_preferences.ensure(user.id)
         audit(AuditAction.USER_CREATED, user, actor_id=user.id, role=membership.role, via="invite")
     return user
 

@@ -27,6 +27,7 @@ from lms.i18n import label
 from lms.models import Group, Membership, Tenant, User, UserPermission
 from lms.models.enums import AuditAction, Permission, TenantRole
 from lms.permissions import ROLE_RANK, InvalidScope, Rights, check_scope, rights_of
+from lms.services import email_preferences
 from lms.services.audit import audit
 from lms.services.plans import check_room_for_user
 from lms.tenancy import tenant_context
@@ -164,6 +165,7 @@ def reactivate(membership: Membership, *, by: User) -> None:
     check_room_for_user(membership.tenant)
     membership.is_active = True
     db.session.flush()
+    email_preferences.ensure(membership.user_id)
     audit(AuditAction.USER_REACTIVATED, membership.user, role=membership.role)
 
 

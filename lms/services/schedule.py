@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import partial
 from typing import Any
 
@@ -34,6 +34,7 @@ from lms.models.enums import EmailFrequency
 from lms.services.activity import tenant_activity_rollup
 from lms.services.compliance import tenant_expiry_notices
 from lms.services.digests import tenant_digest
+from lms.services.live_events import tenant_event_reminders
 from lms.services.manager_digest import tenant_manager_digest
 from lms.services.reminders import tenant_deadline_reminders
 from lms.services.tenants import enqueue_per_tenant
@@ -42,11 +43,13 @@ from lms.tenancy import tenant_context
 
 @dataclass(frozen=True)
 class TenantPart:
-    """A sweep's work for one company: ``job(tenant_id, *args)``, once per ``weekly`` week or else per day."""
+    """A sweep's work for one company: ``job(tenant_id, *args)``, once per ``weekly`` week, per
+    ``minutes`` minutes (a sweep that runs through the day), or else per day."""
 
     job: Callable[..., Any]
     args: tuple[Any, ...] = ()
     weekly: bool = False
+    minutes: int | None = None
 
 
 @job(label=_l("Deadline reminders"))
@@ -85,6 +88,12 @@ def activity_rollup() -> None:
     sweep_every_tenant(activity_rollup, "activity rollup sweep")
 
 
+@job(label=_l("Live event reminders"))
+def live_event_reminders() -> None:
+    """Live-event reminders to the invited groups: 24 hours and 15 minutes before the start."""
+    sweep_every_tenant(live_event_reminders, "live event reminder sweep")
+
+
 PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (deadline_reminders, "0 6 * * *"),
     (compliance_sweep, "30 5 * * *"),
@@ -92,6 +101,7 @@ PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (weekly_digest, "0 7 * * 1"),
     (manager_weekly_email, "30 7 * * 1"),
     (activity_rollup, "15 1 * * *"),
+    (live_event_reminders, "*/5 * * * *"),
 ]
 
 FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
@@ -101,11 +111,24 @@ FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
     weekly_digest: TenantPart(tenant_digest, (EmailFrequency.WEEKLY.value,), weekly=True),
     manager_weekly_email: TenantPart(tenant_manager_digest, weekly=True),
     activity_rollup: TenantPart(tenant_activity_rollup),
+    live_event_reminders: TenantPart(tenant_event_reminders, minutes=5),
 }
 
 
 def period_of(sweep: Callable[..., Any], today: date | None = None) -> str:
-    """The period a run of ``sweep`` on ``today`` (the server's local date) belongs to."""
+    """The period a run of ``sweep`` on ``today`` (the server's local date) belongs to.
+
+    A sweep of every few ``minutes`` names its slot of the day (``today`` may be a datetime;
+    a plain date is its midnight), so each firing of its cron expression is a period.
+    """
+    minutes = FOR_ONE_TENANT[sweep].minutes
+    if minutes is not None:
+        if today is None:
+            moment = datetime.now().astimezone()
+        else:
+            moment = today if isinstance(today, datetime) else datetime.combine(today, time())
+        slot = (moment.hour * 60 + moment.minute) // minutes * minutes
+        return f"{moment.date().isoformat()}-{slot // 60:02d}{slot % 60:02d}"
     today = today or datetime.now().astimezone().date()
     if FOR_ONE_TENANT[sweep].weekly:
         year, week, _ = today.isocalendar()

@@ -96,7 +96,7 @@ def test_hr_sees_what_waits_in_their_company_with_links_to_the_lists(
     assert cards["Redemptions waiting for approval"] == ("2", "/admin/redemptions/?flt0_0=PENDING")
     assert cards["Suggestions waiting for a decision"] == ("1", "/admin/suggestions/?flt0_0=OPEN")
     assert "Failed jobs" not in cards, "the Jobs screen is for owners and admins"
-    assert "Radar posts waiting for approval" not in cards, "the app has no radar posts screen"
+    assert cards["Radar posts waiting for approval"] == ("0", "/admin/radar_posts/?flt0_0=PENDING")
 
 
 def test_a_cards_link_opens_the_filtered_list(client_as: Callable[..., FlaskClient], waiting: Desk) -> None:

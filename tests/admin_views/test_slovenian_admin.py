@@ -133,9 +133,18 @@ def visible_text(html: str) -> str:
     return "\n".join(text.strip() for text in reader.texts if text.strip())
 
 
+# Phrases glued from Flask-Admin's words and a field's label ("Dodaj Možnost", "Nov vnos: Možnost"):
+# a verb before a capitalised noun, or "New" translated with a colon for a label to follow.
+GLUED = {
+    "Dodaj + capitalised word": re.compile(r"(?<!\w)Dodaj (?=[A-ZČŠŽĆĐ])"),
+    "Nov vnos:": re.compile(r"(?<!\w)Nov vnos:"),
+}
+
+
 def english_and_code_names(text: str) -> list[str]:
     found = [msgid for msgid, pattern in _english_patterns().items() if pattern.search(text)]
     found += sorted(name for name in _enum_names() if re.search(rf"(?<![\w-]){name}(?![\w-])", text))
+    found += [f"{name}: {match.group(0)!r}" for name, pattern in GLUED.items() if (match := pattern.search(text))]
     return found
 
 
@@ -228,6 +237,29 @@ def test_the_check_sees_what_a_person_reads() -> None:
     )
     found = english_and_code_names(visible_text(html))
     assert sorted(found) == ["Add Filter", "Filter", "PUBLISHED", "Save", "Save and Add Another", "equals"]
+
+
+def test_the_check_finds_phrases_glued_from_a_label() -> None:
+    html = '<a role="button">Dodaj Možnost</a><div class="d-none">&lt;small&gt;Nov vnos: Možnost&lt;/small&gt;</div>'
+
+    found = english_and_code_names(visible_text(html))
+
+    assert [entry.split(":")[0] for entry in found] == ["Dodaj + capitalised word", "Nov vnos"]
+    assert english_and_code_names(visible_text("<a>Dodaj možnost</a><small>Nova možnost</small>")) == []
+
+
+@pytest.mark.parametrize(
+    ("who", "company", "add", "new"),
+    [("owner", "acme", "Add an option", "New option"), ("globex_owner", "globex", "Dodaj možnost", "Nova možnost")],
+)
+def test_the_option_rows_buttons_read_as_phrases(
+    client_as: Callable[..., FlaskClient], who: str, company: str, add: str, new: str
+) -> None:
+    page = client_as(who, company).get("/admin/quiz_questions/new/").text
+
+    assert 'id="options-button"' in page
+    assert f">{add}</a>" in page
+    assert f"<small>{new}</small>" in visible_text(page)
 
 
 def test_every_enum_member_has_a_label() -> None:

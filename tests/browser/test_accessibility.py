@@ -192,3 +192,55 @@ def test_the_reader_works_by_keyboard(page: Page, artifacts: Path) -> None:
     page.keyboard.press("Enter")
     expect(done).to_have_count(before + 1)
     journey.shot("section-completed")
+
+
+def _tab_to(page: Page, found: str, limit: int = 80) -> None:
+    """Press Tab until ``found`` (a JavaScript test of ``document.activeElement`` as ``el``) holds."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(el => Boolean({found}))(document.activeElement)"):
+            return
+    raise AssertionError(f"Tab never reached an element where {found}")
+
+
+def test_a_quiz_is_taken_by_keyboard_and_its_pages_pass_axe(page: Page, artifacts: Path) -> None:
+    """Tab to "Start the quiz" and press Enter; in each question Tab into its options, choose with
+    Space (and the arrow keys among radio buttons), Tab on to "Submit answers" and press Enter: the
+    result shows. The attempt and the result pass axe; every focused control shows its focus ring."""
+    journey = Journey(page, artifacts, prefix="a11y-quiz-")
+    page.goto("/login")
+    journey.sign_in(LEARNER)
+    for module in _links(page, "/modules", r"/modules/\d+"):
+        quizzes = _links(page, module, r"/modules/\d+/quiz")
+        if quizzes:
+            page.goto(quizzes[0])
+            if page.locator("#start-quiz").count():
+                break
+    else:
+        raise AssertionError("the learner has no quiz to start")
+
+    _tab_to(page, "el.id === 'start-quiz'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#quiz-form")).to_be_visible()
+    failures = _serious_violations(page)
+    journey.shot("attempt")
+
+    questions = page.locator("#quiz-form fieldset")
+    for index in range(questions.count()):
+        fieldset = questions.nth(index)
+        name = fieldset.locator("input").first.get_attribute("name")
+        _tab_to(page, f"el.name === {name!r}")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", f"the focused option of question {index + 1} shows no focus ring"
+        page.keyboard.press("Space")
+        if page.evaluate("document.activeElement.type") == "radio" and fieldset.locator("input").count() > 1:
+            page.keyboard.press("ArrowDown")
+        expect(fieldset.locator("input:checked")).not_to_have_count(0)
+    journey.shot("answered")
+
+    _tab_to(page, "el.id === 'submit-quiz'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#quiz-outcome")).to_be_visible()
+    failures += _serious_violations(page)
+    journey.shot("result")
+    assert not failures, "\n".join(failures)

@@ -2,7 +2,8 @@
 (issue 14, items 1 and 2)
 
 HR creates a module and, from its page only, adds a rich-text section, a video section and a
-third section, a quiz with three questions, reorders two sections, previews the module as a
+third section, sets up the quiz in place and writes its three questions in the question editor
+(type, option rows, the correct one ticked), reorders two sections and two questions, previews the module as a
 learner, publishes it and assigns a group. A learner of that group opens it on a 390 px wide
 viewport, reads the sections and passes the quiz. Screens go to ``tests/artifacts/builder-*``.
 """
@@ -27,11 +28,11 @@ RICH_TEXT = (
     '<p>Read <a href="https://example.com/forklifts" rel="noopener noreferrer">the manual</a>.</p>'
 )
 SECTIONS = ("Daily checks", "Watch a safe lift", "Parking the truck")
-# (question, options, index of the correct one); each is a single-choice question of 1 point.
+# (question, its type as the editor names it, options (None: true/false fills them), index of the correct one).
 QUESTIONS = (
-    ("Where do the forks rest when you park?", ("On the floor", "Raised"), 0),
-    ("Who may drive a forklift?", ("Anyone", "Trained drivers"), 1),
-    ("What do you check first each day?", ("Brakes", "The radio"), 0),
+    ("Where do the forks rest when you park?", "Single choice", ("On the floor", "Raised", "Tilted back"), 0),
+    ("A forklift may carry a passenger.", "True / false", None, 1),
+    ("What do you check first each day?", "Single choice", ("Brakes", "The radio"), 0),
 )
 
 
@@ -47,7 +48,7 @@ def _build(journey: Journey) -> None:
     journey.admin_menu("Content", "Modules")
     page.get_by_role("link", name="Create", exact=True).click()
     page.get_by_label("Title").fill(MODULE)
-    page.get_by_label("Description").fill("What every new driver checks, lifts and parks.")
+    journey.rich_text("<p>What every new driver checks, lifts and parks.</p>")
     page.get_by_role("button", name="Save and Continue Editing").click()
     expect(page.locator("#builder-sections")).to_be_visible()
     journey.shot("builder-empty")
@@ -81,27 +82,49 @@ def _build(journey: Journey) -> None:
     journey.shot("builder-reordered")
 
 
+def _question(journey: Journey, text: str, kind: str, options: tuple[str, ...] | None, correct: int) -> None:
+    """One question through the question editor opened from the builder: pick the type, fill the
+    option rows (adding rows as needed), tick the correct one, save, and land on the builder again."""
+    page = journey.page
+    page.locator("#add-question").click()
+    journey.choose("type", kind)
+    page.locator("#text").fill(text)
+    if options is None:
+        expect(page.locator("#options-0-text")).to_have_value("True")
+        expect(page.locator("#options-1-text")).to_have_value("False")
+    else:
+        for index, option in enumerate(options):
+            if not page.locator(f"#options-{index}-text").count():
+                page.get_by_role("button", name="Add an option").click()
+            page.locator(f"#options-{index}-text").fill(option)
+    page.locator(f"#options-{correct}-correct").check()
+    journey.shot("question-editor")
+    journey.save()
+    journey.expect_flash("Record was successfully created.")
+    expect(page.locator("#builder-questions")).to_contain_text(text)
+
+
 def _quiz(journey: Journey) -> None:
     page = journey.page
+    settings = page.locator("#quiz-settings")
+    settings.locator("#quiz-title").fill("Forklift check")
+    settings.get_by_label("Passing score (%)").fill("60")
+    settings.get_by_label("Shuffle options").check()
     page.locator("#add-quiz").click()
-    page.get_by_label("Title").fill("Forklift check")
-    page.get_by_label("Passing score (%)").fill("60")
-    journey.save()
+    journey.expect_flash("Record was successfully created.")
     expect(page.locator("#builder-quiz")).to_contain_text("Pass at 60 %")
-    builder_url = page.url
-    for text, options, correct in QUESTIONS:
-        page.locator("#add-question").click()
-        token = page.locator("input[name=csrf_token]").first.input_value()
-        quiz_id = page.locator("input[name=quiz]").input_value()
-        form = {"csrf_token": token, "quiz": quiz_id, "type": "SINGLE_CHOICE", "text": text, "points": "1"}
-        for index, option in enumerate(options):
-            form[f"options-{index}-text"] = option
-            if index == correct:
-                form[f"options-{index}-correct"] = "y"
-        answer = page.request.post(page.url, form=form, max_redirects=0)
-        assert answer.status == 302, answer.text()[:2000]
-        page.goto(builder_url)
+    expect(page.locator("#quiz-shuffle_options")).to_be_checked()
+    for text, kind, options, correct in QUESTIONS:
+        _question(journey, text, kind, options, correct)
     expect(page.locator("#builder-questions li")).to_have_count(len(QUESTIONS))
+
+    # The last question first, then its settings changed in place.
+    page.locator("#builder-questions li").nth(2).get_by_role("button", name=re.compile("Move up")).click()
+    expect(page.locator("#builder-questions li").nth(1)).to_contain_text(QUESTIONS[2][0])
+    page.locator("#quiz-max_attempts").fill("3")
+    page.locator("#save-quiz").click()
+    journey.expect_flash("Record was successfully saved.")
+    expect(page.locator("#builder-quiz")).to_contain_text("3 attempts")
     journey.shot("builder-quiz")
 
 
@@ -157,8 +180,9 @@ def _learner_takes_it(browser: Browser, live_server: LiveServer, artifacts: Path
         start = page.get_by_role("button", name=re.compile("Start"))
         if start.count():
             start.first.click()
-        for text, options, correct in QUESTIONS:
-            page.locator("fieldset, .card, li").filter(has_text=text).first.get_by_label(options[correct]).check()
+        for text, _kind, options, correct in QUESTIONS:
+            answer = ("True", "False")[correct] if options is None else options[correct]
+            page.locator("fieldset").filter(has_text=text).get_by_label(answer, exact=True).check()
         journey.shot("quiz-answered")
         page.get_by_role("button", name=re.compile("Submit")).click()
         expect(page.get_by_text(re.compile("passed", re.IGNORECASE)).first).to_be_visible()

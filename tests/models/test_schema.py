@@ -28,9 +28,10 @@ def _snake(name: str) -> str:
 
 # Tables of the machinery, not of the domain the spec describes: the job outbox (issue 10, DESIGN.md: jobs),
 # xp_month, the monthly leaderboard's summary of the ledger, an addition to the spec for speed (issue 12),
-# audit_checkpoint, how far each company's audit hash chain is verified (issue 13, item 7), and
-# activity_period / activity_rollup, analytics' active learners per day and week (issue 13, speed).
-NOT_IN_SPEC = {"job_outbox", "xp_month", "audit_checkpoint", "activity_period", "activity_rollup"}
+# audit_checkpoint, how far each company's audit hash chain is verified (issue 13, item 7),
+# activity_period / activity_rollup, analytics' active learners per day and week (issue 13, speed), and
+# calendar_feed, each member's private calendar link, revocable (issue 15, item 4).
+NOT_IN_SPEC = {"job_outbox", "xp_month", "audit_checkpoint", "activity_period", "activity_rollup", "calendar_feed"}
 
 
 def test_every_table_of_the_spec_exists() -> None:

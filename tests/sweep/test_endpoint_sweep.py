@@ -206,7 +206,7 @@ def test_each_role_runs_actions_only_as_the_view_allows(app: Flask, world: World
 
 
 def auth_rules(app: Flask) -> list[Rule]:
-    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] in ("auth", "verify")]
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] in ("auth", "verify", "calendar")]
 
 
 def _certificate_code(app: Flask, tenant_id: int) -> str:

@@ -17,7 +17,11 @@ from lms.extensions import db
 from lms.models import (
     Attachment,
     Certificate,
+    ChatMessage,
+    Comment,
     KnowledgeSuggestion,
+    MentorLiveEvent,
+    MentorRadarPost,
     Module,
     ModulePrerequisite,
     Notification,
@@ -25,9 +29,9 @@ from lms.models import (
     RewardRedemption,
     Section,
 )
-from lms.models.enums import ModuleStatus, TenantRole
+from lms.models.enums import ChatMessageType, ModuleStatus, RadarPostStatus, TenantRole
 from lms.tenancy import unscoped
-from tests.sweep.world import ROLES, TenantWorld, World, build_world
+from tests.sweep.world import ROLES, SWEEP_EVENT, TenantWorld, World, build_world
 
 _PUBLISHED = sa.select(Module.id).where(Module.status == ModuleStatus.PUBLISHED)
 _UNLOCKED = _PUBLISHED.where(
@@ -45,6 +49,11 @@ ARG_MODELS: dict[str, tuple[type, object]] = {
     "reward_id": (Reward, Reward.active),
     "redemption_id": (RewardRedemption, sa.true()),
     "suggestion_id": (KnowledgeSuggestion, sa.true()),
+    "comment_id": (Comment, Comment.module_id.in_(_PUBLISHED)),
+    "radar_post_id": (MentorRadarPost, MentorRadarPost.status == RadarPostStatus.APPROVED),
+    "message_id": (ChatMessage, ChatMessage.type == ChatMessageType.MESSAGE),
+    # The world's event for a group of every role (another event may be for others only: a 404).
+    "event_id": (MentorLiveEvent, MentorLiveEvent.title.startswith(SWEEP_EVENT)),
 }
 # Arguments naming a row of one user: the sweep asks with the signed-in user's own row
 # (what they may use) and, in a test of its own, with another user's row of the same
@@ -58,7 +67,17 @@ OWNED_BY: dict[str, sa.ColumnElement[int]] = {
 # The POSTs a VIEWER may make, each changing only the viewer's own data: reading one's
 # notifications, or the page's usage ping (reading is using), is not submitting, posting or
 # earning XP (DESIGN.md: roles).
-VIEWER_MAY_POST = {"learner.notification_read", "learner.notifications_read_all", "learner.usage_ping"}
+VIEWER_MAY_POST = {
+    "learner.notification_read",
+    "learner.notifications_read_all",
+    "learner.usage_ping",
+    "learner.save_settings",
+    # One's own calendar link: a new one or none, seen by nobody else (issue 15, item 4).
+    "learner.calendar_feed_regenerate",
+    "learner.calendar_feed_revoke",
+}
+# What an allowed POST of the VIEWER sends, where an empty form would be a form error (400).
+VIEWER_POSTS: dict[str, dict[str, str]] = {"learner.save_settings": {"frequency": "OFF"}}
 # The pages a VIEWER is refused (403 with a sentence): a VIEWER earns no XP, so has no XP page (issue 14).
 VIEWER_MAY_NOT_READ = {"learner.xp_page"}
 
@@ -204,7 +223,7 @@ def test_viewers_cannot_submit_anything(app: Flask, world: World) -> None:
         url = _url(app, rule, world.acme, viewer)
         if url is None:
             continue
-        response = client.post(url)
+        response = client.post(url, data=VIEWER_POSTS.get(rule.endpoint))
         if rule.endpoint in VIEWER_MAY_POST:
             if response.status_code >= 400:
                 failures.append(f"POST {rule.rule} as VIEWER (allowed): {response.status_code}")

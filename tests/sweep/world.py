@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,18 +13,26 @@ from lms.demo.seed import seed_demo
 from lms.extensions import db
 from lms.models import (
     AuditLog,
+    ChatMessage,
+    Comment,
     EmailPreference,
     Group,
     KnowledgeSuggestion,
     KnowledgeSuggestionComment,
+    LiveEventGroup,
     Membership,
+    MentorLiveEvent,
+    MentorRadarPost,
+    Module,
     ModuleCategory,
     Tag,
     Tenant,
     User,
+    UserGroup,
     UserPermission,
 )
-from lms.models.enums import AuditAction, Permission, TenantRole
+from lms.models.enums import AuditAction, ModuleStatus, Permission, RadarPostStatus, TenantRole
+from lms.models.types import utcnow
 from lms.tenancy import tenant_context, unscoped
 
 ROLES = tuple(TenantRole)
@@ -77,6 +86,26 @@ def _extra_rows(tenant: Tenant, users: dict[TenantRole, User]) -> None:
         db.session.add(suggestion)
         db.session.flush()
         db.session.add(KnowledgeSuggestionComment(suggestion_id=suggestion.id, user_id=employee.id, body="First"))
+        module_id = db.session.scalar(
+            sa.select(Module.id).where(Module.status == ModuleStatus.PUBLISHED).order_by(Module.id).limit(1)
+        )
+        question = Comment(module_id=module_id, user_id=employee.id, body=f"Comment {tenant.slug}-marker")
+        db.session.add(question)
+        db.session.flush()
+        db.session.add(Comment(module_id=module_id, user_id=users[TenantRole.HR].id, parent_id=question.id, body="Yes"))
+        for status in (RadarPostStatus.APPROVED, RadarPostStatus.PENDING):
+            db.session.add(
+                MentorRadarPost(
+                    author_id=users[TenantRole.HR].id,
+                    url=f"https://{tenant.slug}.example/{status.name.lower()}",
+                    title=f"Radar {status.name.lower()} {tenant.slug}-marker",
+                    status=status,
+                    approved_at=utcnow() if status is RadarPostStatus.APPROVED else None,
+                )
+            )
+        for room in (None, module_id):
+            db.session.add(ChatMessage(module_id=room, user_id=employee.id, body=f"Chat {tenant.slug}-marker"))
+        _live_event(tenant, users)
         db.session.add(
             AuditLog(
                 action=AuditAction.RECORD_UPDATED,
@@ -86,6 +115,27 @@ def _extra_rows(tenant: Tenant, users: dict[TenantRole, User]) -> None:
                 details={"marker": f"audit-{tenant.slug}-marker"},
             )
         )
+
+
+SWEEP_EVENT = "Sweep live event"
+
+
+def _live_event(tenant: Tenant, users: dict[TenantRole, User]) -> None:
+    """An upcoming live event for a group of every swept role, so each may open its calendar file."""
+    everyone = Group(name=f"Everyone {tenant.slug}-marker")
+    db.session.add(everyone)
+    db.session.flush()
+    for user in users.values():
+        db.session.add(UserGroup(user_id=user.id, group_id=everyone.id))
+    event = MentorLiveEvent(
+        title=f"{SWEEP_EVENT} {tenant.slug}",
+        starts_at=utcnow() + timedelta(days=2),
+        meet_url=f"https://{tenant.slug}.example/meet",
+        host_id=users[TenantRole.HR].id,
+    )
+    db.session.add(event)
+    db.session.flush()
+    db.session.add(LiveEventGroup(event_id=event.id, group_id=everyone.id))
 
 
 def _markers(tenant: Tenant) -> set[str]:
@@ -98,6 +148,9 @@ def _markers(tenant: Tenant) -> set[str]:
     demo = next(t for t in TENANTS if t.slug == tenant.slug)
     titles = {module.title for module in demo.modules}
     markers = (emails - SHARED_EMAILS) | names | titles | {f"audit-{tenant.slug}-marker", tenant.name}
+    markers.add(f"Comment {tenant.slug}-marker")
+    markers.add(f"Chat {tenant.slug}-marker")
+    markers |= {f"Radar approved {tenant.slug}-marker", f"Radar pending {tenant.slug}-marker"}
     # A word of the app's own URLs (the menu links /admin/reports/compliance/ on every page)
     # marks no tenant, even when a tenant names a tag so.
     urls = " ".join(rule.rule for rule in current_app.url_map.iter_rules())
