@@ -117,7 +117,7 @@ def notify(
         if not fresh:
             return None
     with tenant_locale():
-        title, message = str(title), str(message)
+        title, message = fitted(str(title)), str(message)
     notification = Notification(user_id=user_id, type=type_, title=title, message=message, link=link)
     db.session.add(notification)
     db.session.flush()
@@ -178,6 +178,14 @@ def notify_about_modules(tenant: Tenant, notices: Sequence[N], texts: Callable[[
     return notify_many(batch)
 
 
+_TITLE_LENGTH = Notification.__table__.c.title.type.length
+
+
+def fitted(title: str) -> str:
+    """A title cut to its column with "…": senders put a module's name (up to 200 characters) in it."""
+    return title if len(title) <= _TITLE_LENGTH else title[: _TITLE_LENGTH - 1] + "…"
+
+
 def notify_many(batch: Sequence[OutgoingNotification]) -> int:
     """``notify`` for a whole tenant in a few set-based statements; returns how many were sent.
 
@@ -213,7 +221,7 @@ def notify_many(batch: Sequence[OutgoingNotification]) -> int:
     if not fresh:
         return 0
     with tenant_locale():
-        texts = [(str(item.title), str(item.message)) for item in fresh]
+        texts = [(fitted(str(item.title)), str(item.message)) for item in fresh]
     rows = db.session.execute(
         sa.insert(Notification).returning(Notification.id, Notification.user_id, Notification.type),
         [

@@ -21,39 +21,39 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
+CHECK = "ck_quiz_draw_count_positive"
 
-def _foreign_keys(enforced: bool) -> None:
-    """SQLite rebuilds ``quiz`` to alter it (copy, drop, rename): the app's connections enforce foreign
-    keys, and dropping a table that questions and attempts point at would fail. PostgreSQL alters in place."""
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+
+def _sqlite() -> bool:
+    """SQLite alters a table by rebuilding it (copy, drop, rename), and dropping ``quiz`` fails while
+    questions and attempts point at it (the app's connections enforce foreign keys, and the
+    pragma cannot be turned off inside the migration's transaction). New columns need no rebuild:
+    SQLite adds them in place, so there the columns are added as they are, with their server
+    defaults kept and without the check, which the model's validation and the service enforce."""
+    return op.get_bind().dialect.name == "sqlite"
 
 
 def upgrade() -> None:
-    _foreign_keys(False)
-    with op.batch_alter_table("quiz", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("shuffle_questions", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("shuffle_options", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("draw_count", sa.Integer(), nullable=True))
-        batch_op.create_check_constraint(
-            batch_op.f("ck_quiz_draw_count_positive"), "draw_count IS NULL OR draw_count >= 1"
-        )
+    op.add_column("quiz", sa.Column("shuffle_questions", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("quiz", sa.Column("shuffle_options", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("quiz", sa.Column("draw_count", sa.Integer(), nullable=True))
+    op.add_column("quiz_attempt", sa.Column("drawn_questions", Json, nullable=True))
+    if _sqlite():
+        return
+    op.create_check_constraint(op.f(CHECK), "quiz", "draw_count IS NULL OR draw_count >= 1")
     # The server defaults only filled the existing rows; the model sets the value of new ones.
-    with op.batch_alter_table("quiz", schema=None) as batch_op:
-        batch_op.alter_column("shuffle_questions", server_default=None)
-        batch_op.alter_column("shuffle_options", server_default=None)
-    with op.batch_alter_table("quiz_attempt", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("drawn_questions", Json, nullable=True))
-    _foreign_keys(True)
+    op.alter_column("quiz", "shuffle_questions", server_default=None)
+    op.alter_column("quiz", "shuffle_options", server_default=None)
 
 
 def downgrade() -> None:
-    _foreign_keys(False)
-    with op.batch_alter_table("quiz_attempt", schema=None) as batch_op:
-        batch_op.drop_column("drawn_questions")
-    with op.batch_alter_table("quiz", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_quiz_draw_count_positive"), type_="check")
-        batch_op.drop_column("draw_count")
-        batch_op.drop_column("shuffle_options")
-        batch_op.drop_column("shuffle_questions")
-    _foreign_keys(True)
+    if not _sqlite():
+        op.drop_constraint(op.f(CHECK), "quiz", type_="check")
+    # SQLite 3.35+ drops a column in place (no rebuild), as PostgreSQL does.
+    for table, column in (
+        ("quiz_attempt", "drawn_questions"),
+        ("quiz", "draw_count"),
+        ("quiz", "shuffle_options"),
+        ("quiz", "shuffle_questions"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -66,6 +66,12 @@ LEARNER_PAGES: dict[str, str | Callable[[Page], str]] = {
     "learner.my_redemptions": "/rewards/mine",
     "learner.suggestions_page": "/suggestions",
     "learner.suggestion_page": lambda page: _first_link(page, "/suggestions", r"/suggestions/\d+"),
+    "learner.chat_room": "/chat",
+    "learner.module_chat_room": lambda page: _first_link(page, "/modules", r"/modules/\d+") + "/chat",
+    "learner.radar_page": "/radar",
+    "learner.radar_saved": "/radar/saved",
+    "learner.events_page": "/events",
+    "learner.settings_page": "/settings",
 }
 # Checked in the quiz's own flow below (it needs an attempt), or not a page at all (files).
 OTHER_LEARNER_ROUTES = {
@@ -75,6 +81,9 @@ OTHER_LEARNER_ROUTES = {
     "learner.cover",
     "learner.content_image",
     "learner.reward_image",
+    "learner.chat_messages",  # JSON the chat pages poll
+    "learner.module_chat_messages",
+    "learner.event_calendar_file",  # .ics downloads
 }
 ADMIN_PAGES: dict[str, str | Callable[[Page], str]] = {
     "admin-home": "/admin/",
