@@ -34,7 +34,7 @@ from lms.models import (
 )
 from lms.models.enums import AuditAction, MediaAssetStatus, ModuleStatus, VideoSourceType, VideoStatus
 from lms.models.types import utcnow
-from lms.services import chat, plans, uploads
+from lms.services import chat, plans, publish_notices, uploads
 from lms.services.audit import audit
 
 # What authored HTML may keep (issue 5: headings, lists, links, images, tables).
@@ -322,6 +322,7 @@ def publish(module: Module, actor: User | None) -> bool:
     """Make a module visible to learners; False when it already was (a second click changes nothing).
 
     A module whose quiz has no questions is refused: learners could never pass it (issue 6).
+    Its audience is told, each person once (``publish_notices``; issue 15, item 6).
     """
     if module.status is ModuleStatus.PUBLISHED:
         return False
@@ -333,6 +334,7 @@ def publish(module: Module, actor: User | None) -> bool:
     if module.published_at is None:
         module.published_at = utcnow()
     audit(AuditAction.MODULE_PUBLISHED, module, actor_id=_id(actor), title=module.title)
+    publish_notices.module_published(module, _id(actor))
     return True
 
 
@@ -362,6 +364,7 @@ def publish_update(module: Module, summary: str, actor: User | None) -> ModuleCh
     db.session.flush()
     audit(AuditAction.MODULE_VERSION_PUBLISHED, module, actor_id=_id(actor), version=module.version, summary=summary)
     chat.module_updated(module, module.version, summary)
+    publish_notices.module_updated(module, summary, _id(actor))
     return entry
 
 
