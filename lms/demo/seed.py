@@ -19,6 +19,7 @@ from lms.demo.activity import (
     seed_usage_sessions,
     seed_xp_histories,
 )
+from lms.demo.community import seed_community
 from lms.demo.companies import PLATFORM_CHANGELOG, TENANTS, DemoModule, DemoSection, DemoTenant
 from lms.demo.rewards import seed_rewards
 from lms.demo.suggestions import seed_suggestions
@@ -318,6 +319,7 @@ def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
         seed_rewards(builder)
         seed_suggestions(builder)
         seed_usage_sessions(builder)
+        seed_community(builder)
 
 
 def demo_logins() -> list[tuple[str, str]]:

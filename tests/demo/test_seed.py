@@ -8,6 +8,7 @@ import click
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from lms.demo.bulk import BulkSize, seed_bulk
 from lms.demo.seed import DEMO_PASSWORD, seed_demo
@@ -15,16 +16,25 @@ from lms.extensions import db
 from lms.models import (
     Attachment,
     Certificate,
+    ChatMessage,
+    Comment,
+    EmailPreference,
     Group,
     KnowledgeSuggestion,
     KnowledgeSuggestionComment,
     KnowledgeSuggestionVote,
+    LiveEventGroup,
     Membership,
+    MentorLiveEvent,
+    MentorRadarPost,
     Module,
     ModuleGroup,
+    ModuleMentor,
     Quiz,
     QuizAttempt,
     QuizQuestion,
+    RadarSave,
+    RadarSeen,
     Section,
     SectionCompletion,
     Tenant,
@@ -35,9 +45,12 @@ from lms.models import (
     XpTransaction,
 )
 from lms.models.enums import (
+    ChatMessageType,
+    EmailFrequency,
     ModuleStatus,
     Permission,
     QuestionType,
+    RadarPostStatus,
     ReputationRank,
     Role,
     SectionType,
@@ -52,6 +65,7 @@ from lms.services.deadlines import assigned
 from lms.services.passwords import verify_password
 from lms.storage import get_storage
 from lms.tenancy import tenant_context, unscoped
+from tests.factories import sign_in
 
 
 @pytest.fixture
@@ -309,3 +323,158 @@ def test_bulk_tenant_has_certificates_attempts_and_usage_sessions(app_ctx: Flask
     assert sessions == 60 * 20
     assert {passed for passed, _ in attempts} == {True, False}
     assert overdue > 0
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_chat_in_a_module_room_and_the_company_room_with_confirmed_answers(
+    seeded: dict[str, Tenant], slug: str
+) -> None:
+    with tenant_context(seeded[slug].id):
+        messages = db.session.scalars(sa.select(ChatMessage).order_by(ChatMessage.id)).all()
+        mentors = set(db.session.execute(sa.select(ModuleMentor.module_id, ModuleMentor.user_id)))
+        paid = dict(
+            db.session.execute(
+                sa.select(XpTransaction.source_entity_id, XpTransaction.user_id).where(
+                    XpTransaction.source == XpSourceType.MENTOR_CONFIRMATION
+                )
+            ).all()
+        )
+        hr = db.session.scalar(sa.select(User.id).where(User.email == f"hr@{slug}.test"))
+    rooms = {message.module_id for message in messages}
+    assert None in rooms
+    assert len(rooms) == 2
+    for room in rooms:
+        types = {message.type for message in messages if message.module_id == room}
+        assert types == {ChatMessageType.MESSAGE, ChatMessageType.JOIN, ChatMessageType.ACTION}
+    answers = [message for message in messages if message.is_confirmed_answer]
+    assert {answer.module_id for answer in answers} == rooms
+    for answer in answers:
+        confirmer = answer.confirmed_by_id
+        assert (answer.module_id, confirmer) in mentors if answer.module_id else confirmer == hr
+        assert confirmer != answer.user_id
+    # XP once per confirmed answer, to its author (the chat's hook), and no other confirmation XP.
+    assert paid == {str(answer.id): answer.user_id for answer in answers}
+    for room in rooms:
+        times = [message.created_at for message in messages if message.module_id == room]
+        assert times == sorted(times)
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_a_resolved_comment_thread_and_an_open_one(seeded: dict[str, Tenant], slug: str) -> None:
+    now = utcnow()
+    with tenant_context(seeded[slug].id):
+        rows = db.session.scalars(sa.select(Comment).order_by(Comment.id)).all()
+        mentors = set(db.session.execute(sa.select(ModuleMentor.module_id, ModuleMentor.user_id)))
+    roots = [comment for comment in rows if comment.parent_id is None]
+    by_id = {comment.id: comment for comment in rows}
+    resolved = [root for root in roots if root.is_resolved]
+    assert resolved
+    assert any(not root.is_resolved for root in roots)
+    assert all((root.module_id, root.resolved_by_id) in mentors for root in resolved)
+    # A thread three levels deep: a reply to a reply.
+    assert any(by_id[comment.parent_id].parent_id is not None for comment in rows if comment.parent_id is not None)
+    # Old enough that no author may still edit them.
+    assert all(now - comment.created_at > timedelta(minutes=15) for comment in rows)
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_radar_posts_in_every_status_and_a_reader_with_news(
+    seeded: dict[str, Tenant], slug: str
+) -> None:
+    with tenant_context(seeded[slug].id):
+        posts = db.session.scalars(sa.select(MentorRadarPost)).all()
+        saves = db.session.scalars(sa.select(RadarSave)).all()
+        seen = db.session.scalars(sa.select(RadarSeen)).all()
+    assert {post.status for post in posts} == set(RadarPostStatus)
+    approved = [post for post in posts if post.status is RadarPostStatus.APPROVED]
+    assert any(post.pinned for post in approved)
+    assert all(post.rejection_reason for post in posts if post.status is RadarPostStatus.REJECTED)
+    assert saves
+    assert {save.post_id for save in saves} <= {post.id for post in approved}
+    (visit,) = seen
+    new = [post for post in approved if post.approved_at > visit.last_seen_at]
+    assert 0 < len(new) < len(approved)
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_one_past_and_two_upcoming_events_for_groups(seeded: dict[str, Tenant], slug: str) -> None:
+    now = utcnow()
+    with tenant_context(seeded[slug].id):
+        events = db.session.scalars(sa.select(MentorLiveEvent)).all()
+        groups = {
+            event_id: count
+            for event_id, count in db.session.execute(
+                sa.select(LiveEventGroup.event_id, sa.func.count()).group_by(LiveEventGroup.event_id)
+            )
+        }
+    assert sorted(event.starts_at > now for event in events) == [False, True, True]
+    assert all(groups.get(event.id, 0) >= 1 and event.host_id is not None for event in events)
+    # Planned before they started, as the service requires.
+    assert all(event.created_at < event.starts_at for event in events)
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_member_has_email_preferences_and_every_frequency_is_chosen(seeded: dict[str, Tenant], slug: str) -> None:
+    with tenant_context(seeded[slug].id):
+        members = set(db.session.scalars(sa.select(Membership.user_id)))
+        preferences = db.session.scalars(sa.select(EmailPreference)).all()
+    assert {preference.frequency for preference in preferences} == set(EmailFrequency)
+    assert members - {preference.user_id for preference in preferences} <= set(
+        db.session.scalars(sa.select(User.id).where(User.email == "learner1@acme.test"))
+    )
+    assert any(not preference.rewards for preference in preferences)
+
+
+COMMUNITY_MODULE = "Prodajne veščine: od potrebe do ponudbe"
+# Words that are not Slovenian too ("to" and "a" are).
+ENGLISH_WORDS = {"the", "and", "is", "you", "of", "with", "for", "it"}
+
+
+def _community_texts(tenant: Tenant) -> tuple[list[str], list[str]]:
+    """(texts members wrote, lines the app wrote) of a company's community."""
+    with tenant_context(tenant.id):
+        chat = db.session.execute(sa.select(ChatMessage.type, ChatMessage.body)).all()
+        written = [body for kind, body in chat if kind is ChatMessageType.MESSAGE]
+        written += list(db.session.scalars(sa.select(Comment.body)))
+        for title, description in db.session.execute(sa.select(MentorRadarPost.title, MentorRadarPost.description)):
+            written += [title, description]
+        for title, description in db.session.execute(sa.select(MentorLiveEvent.title, MentorLiveEvent.description)):
+            written += [title, description]
+    return written, [body for kind, body in chat if kind is not ChatMessageType.MESSAGE]
+
+
+def test_the_slovenian_company_community_is_in_slovenian(seeded: dict[str, Tenant]) -> None:
+    slovenian, slovenian_lines = _community_texts(seeded["globex"])
+    english, english_lines = _community_texts(seeded["acme"])
+
+    def words(text: str) -> set[str]:
+        return {word.strip(".,:;!?()'\"").lower() for word in text.split()}
+
+    assert all(not words(text) & ENGLISH_WORDS for text in slovenian)
+    assert set("čšž") <= set("".join(slovenian).lower())
+    assert sum(bool(words(text) & ENGLISH_WORDS) for text in english) > len(english) // 2
+    assert any("klepeta" in line for line in slovenian_lines)
+    assert any("potrjen odgovor" in line for line in slovenian_lines)
+    assert any("joined the chat" in line for line in english_lines)
+
+
+def test_a_slovenian_learner_sees_the_seeded_community(seeded: dict[str, Tenant], client: FlaskClient) -> None:
+    globex = seeded["globex"]
+    learner = db.session.scalar(sa.select(User).where(User.email == "learner1@globex.test"))
+    with tenant_context(globex.id):
+        module_id = db.session.scalar(sa.select(Module.id).where(Module.title == COMMUNITY_MODULE))
+    sign_in(client, learner, globex)
+
+    module_chat = client.get(f"/modules/{module_id}/chat").get_data(as_text=True)
+    company_chat = client.get("/chat").get_data(as_text=True)
+    radar = client.get("/radar").get_data(as_text=True)
+    events = client.get("/events").get_data(as_text=True)
+    settings = client.get("/settings")
+
+    assert "Najprej vprašajte, s čim točno primerja" in module_chat
+    assert 'rel="noopener nofollow"' in company_chat
+    assert "Informacijski pooblaščenec" in radar
+    assert "Zaščitne rokavice" not in radar
+    assert "Predstavitev novega cenika" in events
+    assert "Spoznajte distribucijski center" not in events  # for the new colleagues' group only
+    assert settings.status_code == 200

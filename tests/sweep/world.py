@@ -15,7 +15,6 @@ from lms.models import (
     AuditLog,
     ChatMessage,
     Comment,
-    EmailPreference,
     Group,
     KnowledgeSuggestion,
     KnowledgeSuggestionComment,
@@ -33,6 +32,7 @@ from lms.models import (
 )
 from lms.models.enums import AuditAction, ModuleStatus, Permission, RadarPostStatus, TenantRole
 from lms.models.types import utcnow
+from lms.services import email_preferences
 from lms.tenancy import tenant_context, unscoped
 
 ROLES = tuple(TenantRole)
@@ -81,7 +81,7 @@ def _extra_rows(tenant: Tenant, users: dict[TenantRole, User]) -> None:
     with tenant_context(tenant.id):
         # A grant the ADMIN holds anyway: the row exists without changing what any swept role may do.
         db.session.add(UserPermission(user_id=users[TenantRole.ADMIN].id, permission=Permission.VIEW_GROUP_PROGRESS))
-        db.session.add(EmailPreference(user_id=employee.id))
+        email_preferences.ensure(employee.id)  # the demo seed may have made it already
         suggestion = KnowledgeSuggestion(author_id=employee.id, title=f"Suggestion {tenant.slug}-marker")
         db.session.add(suggestion)
         db.session.flush()
