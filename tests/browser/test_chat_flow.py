@@ -2,7 +2,8 @@
 it raise the learner's XP, in two real browsers? (issue 15, item 1: the browser flow)
 
 The learner and the confirmer sign in in two browser contexts (two people, two profiles).
-The confirmer is acme's HR, who holds MANAGE_ALL_MODULES and so confirms in every room.
+The confirmer is acme's mentor, an EMPLOYEE who mentors "Welcome to Acme Manufacturing":
+the room is that module's.
 Screenshots: ``tests/artifacts/chat-NN-<step>.png``.
 """
 
@@ -16,7 +17,8 @@ from playwright.sync_api import Browser, expect
 from tests.browser.conftest import Journey, LiveServer, csp_refusals, new_context
 
 LEARNER = "learner4@acme.test"
-MENTOR = "hr@acme.test"
+MENTOR = "mentor@acme.test"
+MODULE = "Welcome to Acme Manufacturing"
 QUESTION = "Do I need gloves for the <b>lockout</b> step? See https://example.com/gloves"
 XP = re.compile(r"^(\d+) XP$")
 
@@ -44,7 +46,7 @@ def test_learner_asks_mentor_sees_it_live_and_confirms(
         before = _xp(learner)
 
         learner.page.get_by_role("link", name="Catalog", exact=True).click()
-        learner.page.locator("a[href^='/modules/']").first.click()
+        learner.page.get_by_role("link", name=MODULE, exact=True).first.click()
         learner.page.get_by_role("link", name="Ask in the module's chat").click()
         room = learner.page.url
         expect(learner.page.locator("#chat")).to_be_visible()
