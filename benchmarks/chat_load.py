@@ -40,7 +40,6 @@ import os
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -55,9 +54,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_load import SQL_HEADER, Browser, Sample, _percentile, gunicorn
+from http_load import SQL_HEADER, Browser, Sample, _percentile, ensure_tenant, gunicorn
 
-from lms import config
 from lms.models import Tenant
 
 # The demo password is on the list of common ones an invite refuses; this one passes.
@@ -121,17 +119,6 @@ class ChatClient(Browser):
                 self.cookies[name] = morsel.value
         return response, content
 
-    def sign_in(self, email: str) -> None:
-        """Through the login form, as ``Browser.sign_in`` does, with the members' own password."""
-        _, form = self.request("GET", "/login")
-        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', form)
-        if token is None:
-            raise SystemExit("no csrf_token on /login")
-        body = urlencode({"csrf_token": token.group(1).decode(), "email": email, "password": PASSWORD, "next": ""})
-        response, _ = self.request("POST", "/login", body)
-        if response.status != 302:
-            raise SystemExit(f"signing in {email} answered {response.status}")
-
     def open_room(self) -> None:
         """The room's page: its newest message and the token its script sends (the first visit writes JOIN)."""
         response, page = self.request("GET", self.room)
@@ -184,20 +171,6 @@ class ChatClient(Browser):
         if ok:
             self.posted.append((json.loads(content)["id"], started))
         self.posts.append(Sample(ms, ok, statements, sql_ms))
-
-
-def ensure_demo(database_url: str, slug: str, env: dict[str, str]) -> None:
-    """Seed the demo companies when the tenant is missing (``seed-demo`` is idempotent)."""
-    engine = sa.create_engine(config.database_url(database_url))
-    try:
-        with engine.connect() as connection:
-            found = connection.execute(sa.select(Tenant.id).where(Tenant.slug == slug)).first()
-    finally:
-        engine.dispose()
-    if found is None:
-        print("seeding the demo companies (flask lms seed-demo)", file=sys.stderr)
-        flask = str(Path(sys.executable).with_name("flask"))
-        subprocess.run([flask, "--app", "app", "lms", "seed-demo"], env=env, check=True)  # noqa: S603 - our own command
 
 
 def prepare(env: dict[str, str], slug: str, count: int, module_id: int | None) -> tuple[list[str], int]:
@@ -352,13 +325,13 @@ def main() -> None:
         "REDIS_URL": arguments.redis_url,
         "BASE_URL": "http://127.0.0.1",
     }
-    ensure_demo(arguments.database_url, arguments.tenant, env)
+    ensure_tenant(arguments.database_url, arguments.tenant, env, [], "the demo companies (flask lms seed-demo)")
     emails, module_id = prepare(env, arguments.tenant, arguments.pollers + arguments.posters, arguments.module)
     room = f"/modules/{module_id}/chat"
     with gunicorn(env, arguments.workers, arguments.threads) as port:
         clients = [ChatClient(port, room) for _ in emails]
         for client, email in zip(clients, emails, strict=True):
-            client.sign_in(email)
+            client.sign_in(email, PASSWORD)
             client.open_room()
             client.poll()  # warm-up: the connection and the script's first poll
             client.polls.clear()

@@ -136,13 +136,13 @@ class Browser:
                 self.cookies[name] = morsel.value
         return response, content
 
-    def sign_in(self, email: str) -> None:
+    def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> None:
         """Through the login form, with the CSRF token it carries."""
         _, form = self.request("GET", "/login")
         token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', form)
         if token is None:
             raise SystemExit("no csrf_token on /login")
-        body = urlencode({"csrf_token": token.group(1).decode(), "email": email, "password": DEMO_PASSWORD, "next": ""})
+        body = urlencode({"csrf_token": token.group(1).decode(), "email": email, "password": password, "next": ""})
         response, _ = self.request("POST", "/login", body)
         if response.status != 302:
             raise SystemExit(f"signing in {email} answered {response.status}")
@@ -189,8 +189,8 @@ def load(browsers: list[Browser], page: str, clients: int, seconds: float, cap: 
     return run
 
 
-def ensure_bulk_tenant(database_url: str, slug: str, env: dict[str, str]) -> None:
-    """Reuse the tenant when it exists; otherwise build it with the documented sizes."""
+def ensure_tenant(database_url: str, slug: str, env: dict[str, str], seed: list[str], what: str) -> None:
+    """Reuse the tenant when it exists; otherwise build it with ``flask lms seed-demo <seed>``."""
     engine = sa.create_engine(config.database_url(database_url))
     try:
         with engine.connect() as connection:
@@ -198,11 +198,15 @@ def ensure_bulk_tenant(database_url: str, slug: str, env: dict[str, str]) -> Non
     finally:
         engine.dispose()
     if found is None:
-        print(f"building the bulk tenant {slug!r} (about 3 minutes)", file=sys.stderr)
+        print(f"building {what}", file=sys.stderr)
         flask = str(Path(sys.executable).with_name("flask"))
-        subprocess.run(  # noqa: S603 - our own command, no shell
-            [flask, "--app", "app", "lms", "seed-demo", "--tenant", slug, *BULK_BUILD], env=env, check=True
-        )
+        subprocess.run([flask, "--app", "app", "lms", "seed-demo", *seed], env=env, check=True)  # noqa: S603 - our own command
+
+
+def ensure_bulk_tenant(database_url: str, slug: str, env: dict[str, str]) -> None:
+    """The bulk tenant with the documented sizes (about 3 minutes to build)."""
+    build = ["--tenant", slug, *BULK_BUILD]
+    ensure_tenant(database_url, slug, env, build, f"the bulk tenant {slug!r} (about 3 minutes)")
 
 
 def _free_port() -> int:

@@ -84,16 +84,7 @@ class QuizView(TenantModelView):
         EndpointLinkRowAction("fa fa-list", "quiz_questions.index_view", title=_l("Questions"), id_arg="quiz_id"),
     ]
 
-    form_columns = (
-        "module",
-        "title",
-        "passing_score",
-        "max_attempts",
-        "time_limit",
-        "shuffle_questions",
-        "shuffle_options",
-        "draw_count",
-    )
+    form_columns = column_details_list[:-1]  # all but the questions, which have their own editor
     form_ajax_refs: ClassVar = {"module": ModuleLoader("module")}
     form_args: ClassVar = {
         "module": {

@@ -38,7 +38,7 @@ from lms.i18n import label
 from lms.models import AuditLog, EmailPreference, Group, Membership, User, UserGroup, UserPermission
 from lms.models.enums import AuditAction, Permission, TenantRole
 from lms.permissions import current_rights
-from lms.services import audit_chain, invites, memberships
+from lms.services import audit_chain, email_preferences, invites, memberships
 from lms.services.invites import AlreadyMember
 from lms.services.memberships import RightsRefused
 from lms.services.plans import PlanLimitReached
@@ -356,31 +356,11 @@ class EmailPreferenceView(TenantModelView):
     scope_user = "user_id"
     allow_create = False
     allow_delete = False
-    column_list = (
-        "user.email",
-        "frequency",
-        "new_modules",
-        "deadline_reminders",
-        "quiz_results",
-        "comment_replies",
-        "certificates",
-        "module_updates",
-        "community",
-        "rewards",
-        "system",
-    )
+    column_list = ("user.email", "frequency", *email_preferences.FAMILIES)
     column_labels: ClassVar[dict[str, Any]] = {
         "user.email": _l("Member"),
         "frequency": _l("Frequency"),
-        "new_modules": _l("New modules"),
-        "deadline_reminders": _l("Deadline reminders"),
-        "quiz_results": _l("Quiz results"),
-        "comment_replies": _l("Comment replies"),
-        "certificates": _l("Certificates"),
-        "module_updates": _l("Module updates"),
-        "community": _l("Community"),
-        "rewards": _l("Rewards"),
-        "system": _l("System"),
+        **email_preferences.FAMILIES,  # the settings page's names for the same toggles
     }
     column_searchable_list = ("user.email", "user.name")
     column_filters = ("frequency",)

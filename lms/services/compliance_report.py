@@ -160,8 +160,8 @@ def _in_scope(scope: Scope) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _pairs(scope: Scope) -> sa.Subquery:
-    """(user_id, group_id, module_id): each active member of each group in scope, with each module of it."""
+def _assignments(scope: Scope) -> sa.Select[tuple[int, int, int]]:
+    """(user_id, group_id, module_id) of the active members of each group in scope, with each module of it."""
     return (
         sa.select(UserGroup.user_id, UserGroup.group_id, ModuleGroup.module_id)
         .join(
@@ -172,8 +172,12 @@ def _pairs(scope: Scope) -> sa.Subquery:
         .join(Membership, sa.and_(Membership.user_id == UserGroup.user_id, Membership.tenant_id == UserGroup.tenant_id))
         .join(User, User.id == UserGroup.user_id)
         .where(Membership.is_active, User.is_active, *_in_scope(scope))
-        .subquery("pairs")
     )
+
+
+def _pairs(scope: Scope) -> sa.Subquery:
+    """``_assignments`` as a subquery: each active member of each group in scope, with each module of it."""
+    return _assignments(scope).subquery("pairs")
 
 
 def _bucket(certificate: sa.Subquery, now: datetime) -> sa.ColumnElement[str]:
@@ -226,21 +230,8 @@ def _renewing(scope: Scope, now: datetime) -> sa.Subquery:
     """
     certificate = standing()
     in_scope = (
-        sa.select(UserGroup.user_id)
-        .join(
-            ModuleGroup,
-            sa.and_(ModuleGroup.group_id == UserGroup.group_id, ModuleGroup.tenant_id == UserGroup.tenant_id),
-        )
-        .join(Module, sa.and_(Module.id == ModuleGroup.module_id, Module.tenant_id == ModuleGroup.tenant_id))
-        .join(Membership, sa.and_(Membership.user_id == UserGroup.user_id, Membership.tenant_id == UserGroup.tenant_id))
-        .join(User, User.id == UserGroup.user_id)
-        .where(
-            UserGroup.user_id == certificate.c.user_id,
-            ModuleGroup.module_id == certificate.c.module_id,
-            Membership.is_active,
-            User.is_active,
-            *_in_scope(scope),
-        )
+        _assignments(scope)
+        .where(UserGroup.user_id == certificate.c.user_id, ModuleGroup.module_id == certificate.c.module_id)
         .exists()
     )
     return (

@@ -23,8 +23,8 @@ from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
 from lms.tenancy import current_tenant_id
 
-# The per-type toggles, in the order the settings page lists them, with their names
-# (the same words as the admin's view of the table).
+# The per-type toggles, in the order the settings page and the admin's view of the table list
+# them, with their names.
 FAMILIES: dict[str, LazyString] = {
     "new_modules": _l("New modules"),
     "deadline_reminders": _l("Deadline reminders"),
