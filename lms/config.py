@@ -45,6 +45,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     """A rate limit such as ``5 per 10 minutes``, checked at start-up rather than at the first sign-in."""
     raw = env.get(name, "").strip() or default
@@ -133,6 +140,23 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "LMS_LOCALES": ("sl", "en"),
         "STORAGE_DIR": env.get("STORAGE_DIR") or str(instance_path / "storage"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 50) * 1024 * 1024,
+        # Uploaded files (README: storage): local disk by default, or an S3-compatible bucket.
+        "STORAGE_BACKEND": _choice(env, "STORAGE_BACKEND", ("local", "s3"), "local"),
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_BUCKET": env.get("S3_BUCKET") or None,
+        "S3_REGION": env.get("S3_REGION") or "us-east-1",
+        "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
+        "S3_PRESIGNED_SECONDS": _int(env, "S3_PRESIGNED_SECONDS", 300),
+        # Hosted video players (issue 16, item 3): the account's Stream subdomain
+        # (customer-<code>.cloudflarestream.com) and TargetVideo's embed address with {id} in it.
+        "CLOUDFLARE_STREAM_SUBDOMAIN": env.get("CLOUDFLARE_STREAM_SUBDOMAIN") or None,
+        "TARGETVIDEO_EMBED_URL": env.get("TARGETVIDEO_EMBED_URL") or None,
+        # The AI module builder drafts offline unless an OpenAI-compatible endpoint is configured.
+        "AI_BASE_URL": (env.get("AI_BASE_URL") or "").rstrip("/") or None,
+        "AI_API_KEY": env.get("AI_API_KEY") or None,
+        "AI_MODEL": env.get("AI_MODEL") or None,
+        "AI_TIMEOUT": _int(env, "AI_TIMEOUT", 120),
         "JOB_RETRY_INTERVALS": (10, 60, 300),
         "JOB_TIMEOUT": _int(env, "JOB_TIMEOUT", 600),
         "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",

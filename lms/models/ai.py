@@ -25,7 +25,9 @@ class AiModuleBuild(TenantScoped, Timestamps, db.Model):
     That link is a same-tenant composite key with no ON DELETE action: SET NULL would
     also null ``tenant_id``, so deleting a module first clears this link.
     Additions: ``source_type`` and ``status`` enums (the spec gives no values),
-    ``source_url``, ``error`` (the last failure, shown to the user), ``created_by_id``.
+    ``source_url``, ``error`` (the last failure, shown to the user), ``created_by_id``,
+    ``source_name`` (the uploaded file's or asset's name, shown in the list) and ``progress``
+    (0–100, the page's progress bar while the job runs).
     """
 
     __tablename__ = "ai_module_build"
@@ -40,6 +42,8 @@ class AiModuleBuild(TenantScoped, Timestamps, db.Model):
     ai_structured: Mapped[dict[str, Any] | None] = mapped_column(Json)
     error: Mapped[str | None] = mapped_column(sa.Text)
     module_id: Mapped[int | None] = mapped_column(index=True)
+    source_name: Mapped[str | None] = mapped_column(sa.String(255))
+    progress: Mapped[int] = mapped_column(default=0)
 
     created_by: Mapped[User | None] = relationship()
 

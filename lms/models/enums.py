@@ -193,8 +193,13 @@ class MediaAssetStatus(enum.Enum):
 
 
 class MediaProvider(enum.Enum):
+    """Where an asset's bytes live: the spec's hosted providers, and our own storage backends
+    (LOCAL disk, an S3-compatible bucket; issue 16)."""
+
     CLOUDFLARE_STREAM = "CLOUDFLARE_STREAM"
     VERCEL_BLOB = "VERCEL_BLOB"
+    LOCAL = "LOCAL"
+    S3 = "S3"
 
 
 class EmailTokenType(enum.Enum):

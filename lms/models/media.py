@@ -26,7 +26,8 @@ class MediaAsset(TenantScoped, Timestamps, db.Model):
     when that failed. ``cf_stream_uid`` is unique across tenants: provider webhooks
     name only it. Declares ``UniqueConstraint("tenant_id", "id")`` so sections can
     refer to it with a same-tenant composite key.
-    Additions: ``error``; types for the spec's untyped fields (``size_bytes`` is a
+    Additions: ``error``, ``duration_seconds`` (a video's, where its container says),
+    ``delete_attempts`` (the cleanup job's tries before DELETE_FAILED); types for the spec's untyped fields (``size_bytes`` is a
     BIGINT, videos pass 2 GB).
     """
 
@@ -46,6 +47,8 @@ class MediaAsset(TenantScoped, Timestamps, db.Model):
     extracted_text: Mapped[str | None] = mapped_column(sa.Text)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(sa.Text)
+    duration_seconds: Mapped[int | None] = mapped_column()
+    delete_attempts: Mapped[int] = mapped_column(default=0)
 
     uploaded_by: Mapped[User | None] = relationship()
 
