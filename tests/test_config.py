@@ -56,6 +56,17 @@ def test_bad_numbers_and_flags_are_named(tmp_path: Path) -> None:
         load_config({"SECRET_KEY": "x", "SMTP_STARTTLS": "maybe"}, tmp_path)
     with pytest.raises(ConfigError, match="BASE_URL"):
         load_config({"SECRET_KEY": "x", "BASE_URL": "lms.example.com"}, tmp_path)
+    with pytest.raises(ConfigError, match="STORAGE_BACKEND must be one of local, s3, not 'ftp'"):
+        load_config({"SECRET_KEY": "x", "STORAGE_BACKEND": "ftp"}, tmp_path)
+
+
+def test_storage_and_ai_default_to_the_embedded_mode(tmp_path: Path) -> None:
+    config = load_config({"SECRET_KEY": "x", "STORAGE_BACKEND": " S3 ", "AI_BASE_URL": "http://ai.local/v1/"}, tmp_path)
+    assert config["STORAGE_BACKEND"] == "s3"
+    assert config["AI_BASE_URL"] == "http://ai.local/v1"
+    defaults = load_config({"SECRET_KEY": "x"}, tmp_path)
+    assert defaults["STORAGE_BACKEND"] == "local"
+    assert defaults["AI_BASE_URL"] is None
 
 
 @pytest.mark.parametrize(("raw", "hops"), [(None, 0), ("0", 0), ("1", 1), ("2", 2)])
