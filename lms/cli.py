@@ -228,3 +228,21 @@ def audit_verify_command(slug: str | None) -> None:
     db.session.commit()  # the checkpoints of the chains found intact
     if broken:
         raise SystemExit(1)
+
+
+@lms_cli.command("storage-check")
+def storage_check_command() -> None:
+    """Write a probe file to the configured storage, read it back and delete it (README: storage).
+
+    One line either way: where the files go, or what is wrong (bucket missing, credentials
+    refused, endpoint unreachable, directory not writable), with exit status 1.
+    """
+    from lms.errors import ConfigError
+    from lms.storage import StorageProblem, check_storage, get_storage
+
+    try:
+        where = check_storage(get_storage())
+    except (StorageProblem, ConfigError) as problem:
+        click.echo(f"storage check failed: {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"storage ok: {where}")

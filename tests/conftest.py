@@ -32,6 +32,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 from lms import create_app
 from lms.extensions import db
 from tests.redis_server import RedisServer
+from tests.s3_server import S3Server
 
 REQUIRE_SERVICES = os.environ.get("LMS_REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +132,38 @@ def redis_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisS
         yield server
     finally:
         server.stop()
+
+
+S3_BUCKET = "mojster-test"
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on a loopback port, with the bucket ``S3_BUCKET``, once per session."""
+    import boto3
+
+    server = S3Server()
+    server.start()
+    try:
+        settings = server.settings(S3_BUCKET)
+        boto3.session.Session().client(
+            "s3",
+            endpoint_url=server.endpoint,
+            region_name=settings["S3_REGION"],
+            aws_access_key_id=settings["S3_ACCESS_KEY_ID"],
+            aws_secret_access_key=settings["S3_SECRET_ACCESS_KEY"],
+        ).create_bucket(Bucket=S3_BUCKET)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(app: Flask, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """The app's files go to the bucket ``S3_BUCKET`` of the session's S3 server (``STORAGE_BACKEND=s3``)."""
+    for name, value in s3_server.settings(S3_BUCKET).items():
+        monkeypatch.setitem(app.config, name, value)
+    return s3_server
 
 
 @pytest.fixture(scope="session")

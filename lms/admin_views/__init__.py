@@ -18,6 +18,7 @@ from lms.i18n import ADMIN_TRANSLATIONS
 CATEGORIES = {
     "people": _l("People"),
     "content": _l("Content"),
+    "media": _l("Media"),
     "assessment": _l("Assessment"),
     "community": _l("Community"),
     "gamification": _l("Gamification"),
@@ -29,6 +30,7 @@ CATEGORIES = {
 
 def init_admin(app: Flask) -> Admin:
     from lms.admin_views import (
+        ai_builder,
         assessment_certificates,
         assessment_quizzes,
         community_chat,
@@ -39,6 +41,7 @@ def init_admin(app: Flask) -> Admin:
         content_organisation,
         gamification_rewards,
         gamification_xp,
+        media,
         operations,
         people,
         platform,
@@ -62,6 +65,8 @@ def init_admin(app: Flask) -> Admin:
         tenant_settings,
         content,
         content_organisation,
+        ai_builder,
+        media,
         assessment_quizzes,
         assessment_certificates,
         community_suggestions,

@@ -26,8 +26,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, FileField, IntegerField, MultipleFileField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import BooleanField, FileField, IntegerField, MultipleFileField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import TenantModelView, user_passes
@@ -42,21 +42,36 @@ from lms.admin_views.forms import (
     optional_number,
 )
 from lms.admin_views.loaders import MemberLoader, ModuleLoader, VideoLoader
-from lms.admin_views.module_builder import ModuleBuilderMixin, editor_settings, keep_fields_of_type
+from lms.admin_views.module_builder import (
+    ModuleBuilderMixin,
+    editor_settings,
+    keep_fields_of_type,
+    prefill_video,
+    source_fields,
+    video_choice,
+    video_is_valid,
+)
 from lms.admin_views.rich_text import RichTextField, RichTextMixin, rich_text_formatter
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
-    MediaAsset,
     Module,
     ModuleCategory,
     ModuleChangeLog,
     Section,
     User,
 )
-from lms.models.enums import AuditAction, Difficulty, Permission, SectionType, TenantRole, VideoSourceType
+from lms.models.enums import (
+    AuditAction,
+    Difficulty,
+    MediaProvider,
+    Permission,
+    SectionType,
+    TenantRole,
+    VideoSourceType,
+)
 from lms.models.types import row_id
-from lms.services import content, uploads
+from lms.services import content, uploads, video
 
 
 def manages_modules(role: TenantRole | None, permissions: frozenset[Permission]) -> bool:
@@ -329,7 +344,7 @@ class SectionView(OwnModulesMixin, TenantModelView):
         "content": _l("Content (HTML)"),
         "video_source_type": _l("Video source"),
         "video_url": _l("Video link"),
-        "video_stream_id": _l("Stream id"),
+        "video_stream_id": _l("Stream or TargetVideo id"),
         "video_media": _l("Uploaded video"),
         "attachments": _l("Attachments"),
         "position": _l("Position"),
@@ -351,8 +366,10 @@ class SectionView(OwnModulesMixin, TenantModelView):
         "content",
         "video_source_type",
         "video_url",
-        "video_stream_id",
         "video_media",
+        "stream_media",
+        "video_stream_id",
+        "targetvideo_id",
         "new_attachments",
         "remove_attachments",
     )
@@ -364,12 +381,26 @@ class SectionView(OwnModulesMixin, TenantModelView):
         "type": {"coerce": enum_coerce(SectionType)},
         "video_source_type": {"coerce": enum_coerce(VideoSourceType)},
         "content": {"description": _l("HTML; scripts, styles and event handlers are removed when saved.")},
-        "video_url": {"description": _l("For example https://www.youtube.com/watch?v=… or https://vimeo.com/…")},
+        # Each video field's label names its source: without script every one is shown.
+        "video_url": {
+            "label": _l("Video link (YouTube or Vimeo)"),
+            "description": _l("For example https://www.youtube.com/watch?v=… or https://vimeo.com/…"),
+        },
+        "video_stream_id": {
+            "label": _l("Stream video uid (Cloudflare Stream)"),
+            "description": _l(
+                "32 characters, from the video's page in Cloudflare Stream; or choose a Stream video above."
+            ),
+        },
     }
-    form_widget_args: ClassVar = {"content": {"rows": 14}}
+    form_widget_args: ClassVar = {
+        "content": {"rows": 14},
+        "video_source_type": {"data-source-fields": source_fields()},
+    }
     form_ajax_refs: ClassVar = {
         "module": ModuleLoader("module", own_only=True),
-        "video_media": VideoLoader("video_media"),
+        "video_media": VideoLoader("video_media", video.STORED_PROVIDERS),
+        "stream_media": VideoLoader("stream_media", {MediaProvider.CLOUDFLARE_STREAM}),
     }
     form_extra_fields: ClassVar = {
         "position": IntegerField(
@@ -377,7 +408,20 @@ class SectionView(OwnModulesMixin, TenantModelView):
             validators=[Optional(), NumberRange(min=1, message=_l("The first position is 1."))],
             description=_l("1 is the first section; leave empty to add it at the end."),
         ),
-        "video_media": AjaxSelectField(form_ajax_refs["video_media"], _l("Uploaded video"), allow_blank=True),
+        "video_media": AjaxSelectField(
+            form_ajax_refs["video_media"],
+            _l("Uploaded video (upload)"),
+            allow_blank=True,
+            description=_l("A video of the media library; learners see it once it is ready."),
+        ),
+        "stream_media": AjaxSelectField(
+            form_ajax_refs["stream_media"], _l("Stream video (Cloudflare Stream)"), allow_blank=True
+        ),
+        "targetvideo_id": StringField(
+            _l("Video id (TargetVideo)"),
+            validators=[Optional(), Length(max=64)],
+            description=_l("Letters and digits, from the video's embed code in TargetVideo."),
+        ),
         "new_attachments": MultipleFileField(
             _l("Add attachments"), description=_l("PDF, Word, images or other files, at most 25 MB each.")
         ),
@@ -389,6 +433,8 @@ class SectionView(OwnModulesMixin, TenantModelView):
         "video_url",
         "video_stream_id",
         "video_media",
+        "stream_media",
+        "targetvideo_id",
         "position",
         "new_attachments",
         "remove_attachments",
@@ -417,24 +463,20 @@ class SectionView(OwnModulesMixin, TenantModelView):
             return redirect(url)
         return response
 
+    def validate_form(self, form: Any) -> bool:
+        """The form's own validators, then the video service's rules (issue 16: errors on the form)."""
+        if not super().validate_form(form):
+            return False
+        return video_is_valid(form)
+
     def on_form_prefill(self, form: Any, id: Any) -> None:
         section = self.get_one(id)
         form.position.data = section.sort_order + 1
-        if "video_media" in form and section.media_asset_id is not None:
-            form.video_media.data = db.session.get(MediaAsset, section.media_asset_id)
+        prefill_video(form, section)
 
     def on_model_change(self, form: Any, model: Section, is_created: bool) -> None:
         content.set_section_content(model, form.content.data if "content" in form else "")
-        if "video_source_type" in form:
-            content.set_video(
-                model,
-                form.video_source_type.data,
-                url=form.video_url.data,
-                stream_id=form.video_stream_id.data,
-                media_asset=form.video_media.data,
-            )
-        else:
-            content.set_video(model, None)
+        video.set_video(model, video_choice(form))
         position = form.position.data
         if is_created or position is not None:
             content.move_section(model, None if position is None else position - 1)

@@ -8,7 +8,7 @@ tables are ajax lookups, capped whatever the browser asks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import g
@@ -18,8 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from lms.admin_views.base import row_key
 from lms.extensions import db
+from lms.i18n import label
 from lms.models import Group, MediaAsset, Membership, Module, Quiz, User
-from lms.models.enums import MediaAssetStatus, MediaAssetType, ModuleStatus, Permission
+from lms.models.enums import MediaAssetStatus, MediaAssetType, MediaProvider, ModuleStatus, Permission
 from lms.models.types import MAX_ID
 from lms.permissions import current_reach
 from lms.services import content
@@ -92,10 +93,12 @@ class ModuleLoader(TenantAjaxLoader):
 
 
 class VideoLoader(TenantAjaxLoader):
-    """Uploaded videos of the media library that are not being deleted."""
+    """Videos of the media library that are not being deleted, of the given providers (our
+    storage for an upload, Cloudflare Stream for a Stream video); each shown with its status."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, providers: Collection[MediaProvider]) -> None:
         super().__init__(name, MediaAsset, fields=["title", "file_name"], order_by=MediaAsset.title)
+        self.providers = tuple(providers)
 
     def get_query(self) -> Any:
         return (
@@ -103,9 +106,15 @@ class VideoLoader(TenantAjaxLoader):
             .get_query()
             .filter(
                 MediaAsset.type == MediaAssetType.VIDEO,
+                MediaAsset.provider.in_(self.providers),
                 MediaAsset.status.in_([MediaAssetStatus.PROCESSING, MediaAssetStatus.READY]),
             )
         )
+
+    def format(self, model: MediaAsset | None) -> tuple[Any, str] | None:
+        if model is None:
+            return None
+        return model.id, f"{model} ({label(model.status)})"
 
 
 class QuizLoader(TenantAjaxLoader):

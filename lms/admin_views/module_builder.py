@@ -33,13 +33,15 @@ from lms.admin_views.base import user_passes
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import Group, Module, ModuleGroup, Quiz, QuizQuestion, Section
-from lms.models.enums import Permission, SectionType
+from lms.models.enums import Permission, SectionType, VideoSourceType
+from lms.models.types import row_id
 from lms.permissions import current_reach
-from lms.services import content, reader, uploads
+from lms.services import content, reader, uploads, video
+from lms.storage import get_storage
 
 # The fields a section form shows for each type (issue 14: only that type's fields).
 _TEXT = ("content",)
-_VIDEO = ("video_source_type", "video_url", "video_stream_id", "video_media")
+_VIDEO = ("video_source_type", "video_url", "video_media", "stream_media", "video_stream_id", "targetvideo_id")
 _FILES = ("new_attachments", "remove_attachments")
 TYPE_FIELDS: dict[SectionType, frozenset[str]] = {
     SectionType.TEXT: frozenset(_TEXT),
@@ -48,6 +50,24 @@ TYPE_FIELDS: dict[SectionType, frozenset[str]] = {
     SectionType.MIXED: frozenset(_TEXT + _VIDEO + _FILES),
 }
 TYPED_FIELDS = TYPE_FIELDS[SectionType.MIXED]
+# The fields of each video source (issue 16, item 3). ``static/js/editor-section.js`` shows only
+# the chosen source's (it reads this from the source field's ``data-source-fields``); without
+# script all show, each label naming its source.
+SOURCE_FIELDS: dict[VideoSourceType, tuple[str, ...]] = {
+    VideoSourceType.YOUTUBE_VIMEO_URL: ("video_url",),
+    VideoSourceType.UPLOAD: ("video_media",),
+    VideoSourceType.CLOUDFLARE_STREAM: ("stream_media", "video_stream_id"),
+    VideoSourceType.TARGETVIDEO: ("targetvideo_id",),
+}
+# Which field ``video.VideoError.part`` puts its message on.
+_PART_FIELDS = {
+    "source": "video_source_type",
+    "url": "video_url",
+    "upload": "video_media",
+    "stream_asset": "stream_media",
+    "stream_uid": "video_stream_id",
+    "targetvideo": "targetvideo_id",
+}
 
 
 def chosen_type(section: Section | None) -> SectionType:
@@ -68,6 +88,52 @@ def keep_fields_of_type(form: Any, section: Section | None) -> Any:
     if request.method == "GET":
         form.type.data = section_type
     return form
+
+
+def source_fields() -> str:
+    """``SOURCE_FIELDS`` as JSON, for the section form's script."""
+    return json.dumps({source.name: list(names) for source, names in SOURCE_FIELDS.items()})
+
+
+def video_choice(form: Any) -> video.VideoChoice:
+    """What the section form says about the video; a section type without video has none."""
+    if "video_source_type" not in form:
+        return video.VideoChoice(None)
+    return video.VideoChoice(
+        form.video_source_type.data,
+        url=form.video_url.data,
+        upload=form.video_media.data,
+        stream_asset=form.stream_media.data,
+        stream_uid=form.video_stream_id.data,
+        targetvideo_id=form.targetvideo_id.data,
+    )
+
+
+def video_is_valid(form: Any) -> bool:
+    """The video service's refusal of the form's video, as an error on the field to correct."""
+    try:
+        video.check_video(video_choice(form))
+    except video.VideoError as error:
+        field = form[_PART_FIELDS[error.part]]
+        field.errors = [*field.errors, str(error)]
+        return False
+    return True
+
+
+def prefill_video(form: Any, section: Section) -> None:
+    """The section's video into the fields of its source (its asset, its id)."""
+    if "video_source_type" not in form:
+        return
+    asset = section.media_asset
+    if section.video_source_type is VideoSourceType.UPLOAD:
+        form.video_media.data = asset
+    elif section.video_source_type is VideoSourceType.CLOUDFLARE_STREAM:
+        form.stream_media.data = asset
+        if asset is not None:
+            form.video_stream_id.data = None
+    elif section.video_source_type is VideoSourceType.TARGETVIDEO:
+        form.targetvideo_id.data = section.video_stream_id
+        form.video_stream_id.data = None
 
 
 def editor_settings(module: Module | None) -> str:
@@ -186,20 +252,32 @@ class ModuleBuilderMixin:
                 return self.get_url(".preview_view", id=module.id, section=values.get("section"))
             return url_for(endpoint, **values)
 
-        embed = None
-        if page.current is not None and page.current.video_url:
-            try:
-                embed = content.video_embed(page.current.video_url)
-            except content.InvalidVideoUrl:
-                embed = None
+        player = None
+        if page.current is not None:
+            preview_src = self.get_url(".preview_video_view", id=module.id, section=page.current.id)
+            player = video.player(page.current, page.current.media_asset, upload_src=preview_src)
         return self.render(
             "admin/content/module_preview.html",
             page=page,
-            embed=embed,
+            player=player,
+            show_video_state=True,
             can_submit=False,
             url_for=preview_url_for,
             builder_url=self.get_url(".edit_view", id=module.id),
         )
+
+    @expose("/preview/video/")
+    def preview_video_view(self) -> Response:
+        """The uploaded video of one of the module's sections, for the preview: as the learner
+        route serves it, for the module's authors and drafts too. Not READY, or not this
+        module's section: 404."""
+        module = self.get_one(request.args.get("id", ""))
+        row = db.session.execute(
+            video.ready_upload(request.args.get("section", type=row_id)).where(Module.id == module.id)
+        ).first()
+        if row is None:
+            abort(404)
+        return get_storage().send(row.MediaAsset.storage_path, mimetype=video.mimetype(row.MediaAsset))
 
     @expose("/image/", methods=("POST",))
     def image_view(self) -> Response | tuple[Response, int]:

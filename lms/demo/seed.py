@@ -58,7 +58,7 @@ from lms.models.types import utcnow
 from lms.pdf import handout
 from lms.services.content import plain_text, set_section_content
 from lms.services.passwords import hash_password
-from lms.storage import get_storage
+from lms.storage import get_storage, save_bytes
 from lms.tenancy import tenant_context
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of the demo accounts
@@ -233,7 +233,7 @@ class _TenantBuilder:
     def _attachment(self, demo: DemoSection) -> Attachment:
         data = handout(demo.attachment_title.removesuffix(".pdf"), self.tenant.name, [plain_text(demo.content)])
         key = f"tenants/{self.tenant.id}/attachments/{uuid.uuid4().hex}.pdf"
-        get_storage().save(key, data)
+        save_bytes(get_storage(), key, data)
         return Attachment(
             file_name=demo.attachment_title,
             storage_path=key,

@@ -35,7 +35,7 @@ from flask import current_app, render_template
 
 from lms.extensions import db
 from lms.jobs import enqueue, job
-from lms.storage import get_storage
+from lms.storage import get_storage, read_bytes
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def _message(mail: Mail) -> EmailMessage:
     for attachment in mail.attachments:
         maintype, _, subtype = attachment["content_type"].partition("/")
         message.add_attachment(
-            get_storage().read(attachment["storage_key"]),
+            read_bytes(get_storage(), attachment["storage_key"]),
             maintype=maintype,
             subtype=subtype or "octet-stream",
             filename=attachment["file_name"],

@@ -33,5 +33,6 @@ from lms.learner import (  # noqa: E402, F401
     suggestions,
     updates,
     usage,
+    video,
     xp,
 )

@@ -17,6 +17,7 @@ from lms.extensions import db
 from lms.learner import bp
 from lms.permissions import submit_required
 from lms.services import certificates, completion, progress
+from lms.storage import get_storage
 
 
 @bp.get("/certificates")
@@ -29,14 +30,18 @@ def certificates_page() -> str:
 @bp.get("/certificates/<int:certificate_id>/pdf")
 def certificate_pdf(certificate_id: int) -> Response:
     certificate = certificates.owned(current_user.id, certificate_id)
-    data = certificates.pdf_of(certificate) if certificate is not None else None
-    if data is None:
+    if certificate is None or not certificates.downloadable(certificate):
         abort(404)
+    name = certificates.file_name(certificate)
+    if certificate.pdf_path is not None:
+        return get_storage().send(
+            certificate.pdf_path, mimetype="application/pdf", as_attachment=True, download_name=name
+        )
     return send_file(
-        io.BytesIO(data),
+        io.BytesIO(certificates.unstored_pdf(certificate)),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=certificates.file_name(certificate),
+        download_name=name,
     )
 
 

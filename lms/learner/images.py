@@ -7,7 +7,6 @@ storage key, so a cached old picture is never shown for it).
 
 from __future__ import annotations
 
-import io
 import mimetypes
 from pathlib import Path
 
@@ -25,4 +24,4 @@ def image_response(storage_key: str | None) -> Response:
     if storage_key is None:
         return send_file(PLACEHOLDER, mimetype="image/svg+xml", max_age=MAX_AGE)
     mimetype = mimetypes.guess_type(storage_key)[0] or "application/octet-stream"
-    return send_file(io.BytesIO(get_storage().read(storage_key)), mimetype=mimetype, max_age=MAX_AGE)
+    return get_storage().send(storage_key, mimetype=mimetype, max_age=MAX_AGE)

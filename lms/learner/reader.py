@@ -6,16 +6,13 @@ answered by ``lms.error_pages``.
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lms.auth.views import safe_next
-from lms.errors import LmsError
 from lms.extensions import db
 from lms.learner import bp
 from lms.learner.forms import EmptyForm, PinForm, SelfAssessmentForm
@@ -23,8 +20,7 @@ from lms.learner.images import image_response
 from lms.models import Attachment, Module, Section
 from lms.models.enums import ModuleStatus
 from lms.permissions import submit_required
-from lms.services import progress, reader, versions
-from lms.services.content import video_embed
+from lms.services import progress, reader, versions, video
 from lms.storage import get_storage
 
 
@@ -36,21 +32,12 @@ def _module_or_404(module_id: int) -> Module:
     return module
 
 
-def _embed(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        return video_embed(url)
-    except LmsError:
-        return None
-
-
 def _render_module(module: Module, section_id: int | None, assessment_form: SelfAssessmentForm | None = None) -> str:
     page = reader.open_module(current_user.id, module, section_id)
     html = render_template(
         "learner/module.html",
         page=page,
-        embed=_embed(page.current.video_url) if page.current else None,
+        player=video.player(page.current, page.current.media_asset) if page.current else None,
         assessment_form=assessment_form or SelfAssessmentForm(obj=page.assessment),
         pin_form=PinForm(pinned=not page.pinned),
         form=EmptyForm(),
@@ -98,11 +85,8 @@ def attachment(attachment_id: int) -> Response:
         abort(404)
     file, module = row
     progress.check_unlocked(current_user.id, module)
-    return send_file(
-        io.BytesIO(get_storage().read(file.storage_path)),
-        mimetype=file.content_type,
-        as_attachment=True,
-        download_name=file.file_name,
+    return get_storage().send(
+        file.storage_path, mimetype=file.content_type, as_attachment=True, download_name=file.file_name
     )
 
 

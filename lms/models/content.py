@@ -22,6 +22,7 @@ from lms.models.enums import (
 from lms.models.types import UtcDateTime, enum_type
 
 if TYPE_CHECKING:
+    from lms.models.media import MediaAsset
     from lms.models.progress import Quiz
     from lms.models.users import User
 
@@ -192,6 +193,8 @@ class Section(TenantScoped, Timestamps, db.Model):
 
     module: Mapped[Module] = relationship(foreign_keys=[module_id], back_populates="sections")
     attachments: Mapped[list[Attachment]] = owned_rows("section", "Attachment.section_id", order_by="Attachment.id")
+    # Read with the section by the reader (``selectinload``): the asset's status now decides the player.
+    media_asset: Mapped[MediaAsset | None] = relationship(foreign_keys=[media_asset_id])
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),

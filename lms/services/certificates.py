@@ -43,7 +43,7 @@ from lms.services import tenants
 from lms.services.audit import audit
 from lms.services.links import path_for, url_for_mail
 from lms.services.notifications import Attachment, notify
-from lms.storage import get_storage
+from lms.storage import get_storage, save_bytes
 from lms.tenancy import tenant_context, unscoped
 
 RENEWAL_WINDOW = timedelta(days=30)
@@ -265,7 +265,7 @@ def _render(certificate: Certificate) -> bytes:
 def store_pdf(certificate: Certificate) -> str:
     """Render the certificate and store it under its code; the same key every time."""
     key = storage_key(certificate)
-    get_storage().save(key, _render(certificate))
+    save_bytes(get_storage(), key, _render(certificate))
     certificate.pdf_path = key
     return key
 
@@ -390,17 +390,16 @@ def owned(user_id: int, certificate_id: int) -> Certificate | None:
     )
 
 
-def pdf_of(certificate: Certificate) -> bytes | None:
-    """The certificate's PDF for its holder; None for a revoked one (it proves nothing any more).
+def downloadable(certificate: Certificate) -> bool:
+    """Its holder may download the PDF but of a revoked one (it proves nothing any more)."""
+    return certificate.revoked_at is None
 
-    One the job has not stored yet (still queued) is rendered now, not stored: storing
-    is the job's, so a download never races it.
-    """
-    if certificate.revoked_at is not None:
-        return None
-    if certificate.pdf_path is None:
-        return _render(certificate)
-    return get_storage().read(certificate.pdf_path)
+
+def unstored_pdf(certificate: Certificate) -> bytes:
+    """The PDF of a certificate the job has not stored yet (still queued), rendered now, not
+    stored: storing is the job's, so a download never races it. A stored one is served from
+    the storage (``pdf_path``)."""
+    return _render(certificate)
 
 
 VERIFY_LABELS = {

@@ -21,7 +21,6 @@ from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import (
     Attachment,
-    MediaAsset,
     Membership,
     Module,
     ModuleChangeLog,
@@ -32,7 +31,7 @@ from lms.models import (
     Tenant,
     User,
 )
-from lms.models.enums import AuditAction, MediaAssetStatus, ModuleStatus, VideoSourceType, VideoStatus
+from lms.models.enums import AuditAction, ModuleStatus
 from lms.models.types import utcnow
 from lms.services import chat, plans, publish_notices, uploads
 from lms.services.audit import audit
@@ -162,39 +161,6 @@ def video_embed(url: str) -> str:
         if _VIMEO_ID.fullmatch(vimeo_id):
             return f"{VIMEO_PLAYER}/video/{vimeo_id}"
     raise InvalidVideoUrl(_l("Paste the address of a YouTube or Vimeo video, such as https://youtu.be/…"))
-
-
-def set_video(
-    section: Section,
-    source: VideoSourceType | None,
-    *,
-    url: str | None = None,
-    stream_id: str | None = None,
-    media_asset: MediaAsset | None = None,
-) -> None:
-    """Keep exactly what the chosen video source needs, checked, and clear the rest."""
-    section.video_source_type = source
-    section.video_url = section.video_stream_id = section.media_asset_id = None
-    section.video_status = None
-    if source is None:
-        return
-    if source is VideoSourceType.YOUTUBE_VIMEO_URL:
-        video_embed(url or "")
-        section.video_url = (url or "").strip()
-        section.video_status = VideoStatus.READY
-    elif source is VideoSourceType.UPLOAD:
-        if media_asset is None:
-            raise ContentError(_l("Choose the uploaded video to show."))
-        section.media_asset_id = media_asset.id
-        section.video_status = {
-            MediaAssetStatus.READY: VideoStatus.READY,
-            MediaAssetStatus.PROCESSING: VideoStatus.PENDING,
-        }.get(media_asset.status, VideoStatus.ERROR)
-    else:
-        if not (stream_id or "").strip():
-            raise ContentError(_l("Enter the video's stream id."))
-        section.video_stream_id = (stream_id or "").strip()
-        section.video_status = VideoStatus.READY
 
 
 # --- Modules -----------------------------------------------------------------------------

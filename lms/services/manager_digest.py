@@ -43,7 +43,7 @@ from lms.permissions import EVERYWHERE, ROLE_DEFAULTS, grant_reach, holders_of
 from lms.services.manager_dashboard import days_overdue, expiring_rows, overdue_rows
 from lms.services.tenants import send_for_tenant
 from lms.spreadsheets import Table, file_name, xlsx_bytes
-from lms.storage import get_storage
+from lms.storage import get_storage, save_bytes
 from lms.tenancy import tenant_context
 
 PERMISSION = Permission.VIEW_MANAGER_DASHBOARD
@@ -216,7 +216,7 @@ def manager_digest_batch(tenant_id: int, moment: str, managers: list[Recipient])
                 if not mine:
                     continue
                 key = f"tenants/{tenant_id}/manager-weekly/{week}/{user_id}.xlsx"
-                storage.save(key, xlsx_bytes(_table(overdue, expiring)))
+                save_bytes(storage, key, xlsx_bytes(_table(overdue, expiring)))
                 attachment = {
                     "file_name": file_name(tenant.name, report, today, "xlsx"),
                     "storage_key": key,

@@ -1,4 +1,7 @@
-"""Plan limits (issue 4): FREE 25 users and 10 modules, STARTER 250 users, PRO unlimited."""
+"""Plan limits (issue 4): FREE 25 users and 10 modules, STARTER 250 users, PRO unlimited.
+
+Storage (issue 16): the media library's files, FREE 1 GB, STARTER 50 GB, PRO unlimited.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from lms.errors import LmsError
 from lms.extensions import db
-from lms.models import Membership, Module, Tenant
-from lms.models.enums import TenantPlan
+from lms.models import MediaAsset, Membership, Module, Tenant
+from lms.models.enums import MediaAssetStatus, TenantPlan
 from lms.tenancy import tenant_context
 
 USER_LIMITS: dict[TenantPlan, int | None] = {
@@ -21,6 +24,14 @@ MODULE_LIMITS: dict[TenantPlan, int | None] = {
     TenantPlan.STARTER: None,
     TenantPlan.PRO: None,
 }
+GB = 1024**3
+STORAGE_LIMITS: dict[TenantPlan, int | None] = {
+    TenantPlan.FREE: 1 * GB,
+    TenantPlan.STARTER: 50 * GB,
+    TenantPlan.PRO: None,
+}
+# A file HR has deleted no longer counts, even while the cleanup job is still removing it.
+_GONE = (MediaAssetStatus.DELETE_PENDING, MediaAssetStatus.DELETE_FAILED)
 
 
 class PlanLimitReached(LmsError):
@@ -60,6 +71,32 @@ def check_room_for_module(tenant: Tenant) -> None:
         )
 
 
+def storage_used(tenant: Tenant) -> int:
+    """Bytes of the tenant's media files, those being deleted left out."""
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(MediaAsset.size_bytes), 0)).where(
+            MediaAsset.tenant_id == tenant.id, MediaAsset.status.not_in(_GONE)
+        )
+    )
+
+
+def check_room_for_storage(tenant: Tenant, size_bytes: int) -> None:
+    """Raise PlanLimitReached when a file of ``size_bytes`` more would exceed the plan's storage."""
+    limit = STORAGE_LIMITS[tenant.plan]
+    if limit is not None and storage_used(tenant) + size_bytes > limit:
+        raise PlanLimitReached(
+            _l(
+                "The %(plan)s plan allows %(limit)s of files; delete files or upgrade the plan to upload more.",
+                plan=tenant.plan.name,
+                limit=_gigabytes(limit),
+            )
+        )
+
+
+def _gigabytes(size: int) -> str:
+    return f"{size / GB:g} GB"
+
+
 def check_plan_change(tenant: Tenant, plan: TenantPlan) -> None:
     """A downgrade below the current usage is refused, not silently over the limit.
 
@@ -90,5 +127,14 @@ def _check_usage_fits(tenant: Tenant, plan: TenantPlan) -> None:
                 "The %(plan)s plan allows %(limit)d modules; this company has more.",
                 plan=plan.name,
                 limit=modules,
+            )
+        )
+    storage = STORAGE_LIMITS[plan]
+    if storage is not None and storage_used(tenant) > storage:
+        raise PlanLimitReached(
+            _l(
+                "The %(plan)s plan allows %(limit)s of files; this company stores more.",
+                plan=plan.name,
+                limit=_gigabytes(storage),
             )
         )

@@ -106,12 +106,12 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
 
 
 def _sections(module: Module) -> list[Section]:
-    """In reading order, with their attachments (one query for them all)."""
+    """In reading order, with their attachments and video assets (one query for each kind)."""
     return list(
         db.session.scalars(
             sa.select(Section)
             .where(Section.module_id == module.id)
-            .options(selectinload(Section.attachments))
+            .options(selectinload(Section.attachments), selectinload(Section.media_asset))
             .order_by(Section.sort_order, Section.id)
         )
     )

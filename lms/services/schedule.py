@@ -36,6 +36,7 @@ from lms.services.compliance import tenant_expiry_notices
 from lms.services.digests import tenant_digest
 from lms.services.live_events import tenant_event_reminders
 from lms.services.manager_digest import tenant_manager_digest
+from lms.services.media import tenant_media_cleanup
 from lms.services.reminders import tenant_deadline_reminders
 from lms.services.tenants import enqueue_per_tenant
 from lms.tenancy import tenant_context
@@ -94,6 +95,12 @@ def live_event_reminders() -> None:
     sweep_every_tenant(live_event_reminders, "live event reminder sweep")
 
 
+@job(label=_l("Media cleanup"))
+def cleanup_media() -> None:
+    """Remove the stored files and rows of deleted media assets (DELETE_PENDING, retried failures)."""
+    sweep_every_tenant(cleanup_media, "media cleanup sweep")
+
+
 PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (deadline_reminders, "0 6 * * *"),
     (compliance_sweep, "30 5 * * *"),
@@ -102,6 +109,7 @@ PERIODIC_JOBS: list[tuple[Callable[..., Any], str]] = [
     (manager_weekly_email, "30 7 * * 1"),
     (activity_rollup, "15 1 * * *"),
     (live_event_reminders, "*/5 * * * *"),
+    (cleanup_media, "*/15 * * * *"),
 ]
 
 FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
@@ -112,6 +120,7 @@ FOR_ONE_TENANT: dict[Callable[..., Any], TenantPart] = {
     manager_weekly_email: TenantPart(tenant_manager_digest, weekly=True),
     activity_rollup: TenantPart(tenant_activity_rollup),
     live_event_reminders: TenantPart(tenant_event_reminders, minutes=5),
+    cleanup_media: TenantPart(tenant_media_cleanup, minutes=15),
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from lms.services import suggestions, uploads, xp, xp_rebuild
 from lms.services.audit import audit
 from lms.services.plans import check_plan_change
 from lms.services.uploads import UploadRejected
-from lms.storage import MissingFile, get_storage
+from lms.storage import MissingFile, get_storage, read_bytes
 from lms.tenancy import tenant_context, unscoped
 
 log = logging.getLogger(__name__)
@@ -238,7 +237,7 @@ def logo_of(tenant: Tenant) -> bytes | None:
     if key is None:
         return None
     try:
-        return get_storage().read(key)
+        return read_bytes(get_storage(), key)
     except MissingFile:
         log.warning("tenant %s: certificate logo %s is missing from storage", tenant.id, key)
         return None
@@ -254,7 +253,7 @@ def set_logo(tenant: Tenant, stream: BinaryIO) -> str:
     """
     key = uploads.store_cover(tenant.id, stream)
     try:
-        with Image.open(io.BytesIO(get_storage().read(key))) as image:
+        with get_storage().open(key) as stored, Image.open(stored) as image:
             image.load()
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise UploadRejected(_l("This image is damaged and cannot be read.")) from None

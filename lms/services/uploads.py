@@ -26,7 +26,7 @@ from werkzeug.utils import secure_filename
 from lms.errors import LmsError
 from lms.extensions import Session, db
 from lms.models.enums import AttachmentType
-from lms.storage import get_storage
+from lms.storage import get_storage, save_bytes
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,11 @@ def discard_after_commit(keys: Iterable[str]) -> None:
     db.session.info.setdefault(_ON_COMMIT, []).extend(keys)
 
 
+def discard_on_rollback(keys: Iterable[str]) -> None:
+    """Delete files just stored if the transaction naming them rolls back: nothing is left behind."""
+    db.session.info.setdefault(_ON_ROLLBACK, []).extend(keys)
+
+
 def _limit(name: str) -> int:
     return int(current_app.config.get(name, SIZE_LIMITS[name]))
 
@@ -197,7 +202,7 @@ def _safe_name(file_name: str, extension: str | None) -> str:
 
 def _save(tenant_id: int, kind: str, extension: str, data: bytes) -> str:
     key = f"tenants/{tenant_id}/{kind}/{uuid.uuid4().hex}.{extension}"
-    get_storage().save(key, data)
+    save_bytes(get_storage(), key, data)
     db.session.info.setdefault(_ON_ROLLBACK, []).append(key)
     return key
 

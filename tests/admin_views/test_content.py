@@ -31,7 +31,7 @@ from lms.models import (
     User,
 )
 from lms.models.enums import AttachmentType, AuditAction, ModuleStatus, SectionType, TenantPlan, TenantRole
-from lms.storage import MissingFile, get_storage
+from lms.storage import MissingFile, get_storage, read_bytes
 from lms.tenancy import tenant_context
 from tests.admin_views.conftest import Companies
 from tests.factories import make_module, make_user, two_tenants
@@ -218,7 +218,7 @@ def test_a_real_cover_is_stored_under_the_company(
     ((key,),) = rows(companies.acme_id, sa.select(Module.cover_image))
     assert key.startswith(f"tenants/{companies.acme_id}/covers/")
     with app.app_context():
-        assert get_storage().read(key) == PNG
+        assert read_bytes(get_storage(), key) == PNG
 
 
 def test_a_free_company_with_ten_modules_is_told_the_plan_limit(
@@ -370,7 +370,7 @@ def test_attachments_are_typed_by_content_refused_when_executable_and_removable(
     assert removed.status_code == 302
     assert rows(acme, sa.select(Attachment.id)) == []
     with app.app_context(), pytest.raises(MissingFile):
-        get_storage().read(key)
+        read_bytes(get_storage(), key)
 
 
 # --- Publishing and versions ------------------------------------------------------------

@@ -63,7 +63,7 @@ from lms.models.types import utcnow
 from lms.services import xp_rebuild
 from lms.services.deadlines import assigned
 from lms.services.passwords import verify_password
-from lms.storage import get_storage
+from lms.storage import get_storage, read_bytes
 from lms.tenancy import tenant_context, unscoped
 from tests.factories import sign_in
 
@@ -142,7 +142,7 @@ def test_each_company_has_content_of_every_kind(seeded: dict[str, Tenant], slug:
     assert None in deadlines
     assert len(deadlines) >= 2
     assert completions > 0
-    assert get_storage().read(attachment.storage_path).startswith(b"%PDF")
+    assert read_bytes(get_storage(), attachment.storage_path).startswith(b"%PDF")
 
 
 def test_the_companies_have_distinct_content(seeded: dict[str, Tenant]) -> None:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from lms.extensions import db
 from lms.models import Module, SectionCompletion, UserModuleLastAccess, UserPinnedModule
-from lms.storage import get_storage
+from lms.storage import get_storage, save_bytes
 from lms.tenancy import tenant_context
 from tests.factories import make_quiz
 from tests.learner.conftest import Place
@@ -133,7 +133,7 @@ def test_a_cover_is_served_and_a_module_without_one_gets_the_placeholder(
 ) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     with app.app_context(), tenant_context(place.acme_id):
-        get_storage().save(f"tenants/{place.acme_id}/covers/basics.png", png)
+        save_bytes(get_storage(), f"tenants/{place.acme_id}/covers/basics.png", png)
         db.session.get(Module, place.basics_id).cover_image = f"tenants/{place.acme_id}/covers/basics.png"
         db.session.commit()
 

@@ -21,7 +21,7 @@ from lms.models.enums import AuditAction, NotificationType, TenantRole
 from lms.models.types import utcnow
 from lms.services import certificates, completion, progress, tenants
 from lms.services.certificates import CertificateError, CertificateStatus
-from lms.storage import get_storage
+from lms.storage import get_storage, read_bytes
 from lms.tenancy import tenant_context
 from tests.factories import TwoTenants, make_certificate, make_module, make_quiz, make_user, two_tenants
 from tests.smtp import smtp_server
@@ -73,7 +73,7 @@ def test_the_pdf_names_the_holder_the_module_the_company_and_the_code(world: Two
 
     _issue(certificate)
 
-    text = _text(get_storage().read(certificate.pdf_path))
+    text = _text(read_bytes(get_storage(), certificate.pdf_path))
     assert "Žiga Čančar Šušteršič" in text
     assert "Varnost pri delu: čšž" in text
     assert world.globex.name in text
@@ -88,17 +88,17 @@ def test_a_certificate_without_validity_says_it_does_not_expire(world: TwoTenant
 
     _issue(certificate)
 
-    assert "Does not expire" in _text(get_storage().read(certificate.pdf_path))
+    assert "Does not expire" in _text(read_bytes(get_storage(), certificate.pdf_path))
 
 
 def test_issuing_twice_stores_one_pdf_and_notifies_once(world: TwoTenants) -> None:
     certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
 
     _issue(certificate)
-    first = get_storage().read(certificate.pdf_path)
+    first = read_bytes(get_storage(), certificate.pdf_path)
     _issue(certificate)
 
-    assert get_storage().read(certificate.pdf_path) == first
+    assert read_bytes(get_storage(), certificate.pdf_path) == first
     with tenant_context(world.acme.id):
         notifications = db.session.scalars(sa.select(Notification)).all()
     assert [(n.type, n.user_id) for n in notifications] == [(NotificationType.CERTIFICATE_ISSUED, world.ana.id)]
@@ -139,7 +139,11 @@ def test_resending_emails_the_same_certificate_again(
 ) -> None:
     certificate = make_certificate(make_module(world.acme, "Safety"), world.ana)
     _issue(certificate)
-    code, issued, stored = certificate.unique_code, certificate.issued_at, get_storage().read(certificate.pdf_path)
+    code, issued, stored = (
+        certificate.unique_code,
+        certificate.issued_at,
+        read_bytes(get_storage(), certificate.pdf_path),
+    )
     certificate_id = certificate.id
     db.session.commit()  # the first email (the notification's) goes out here, before the server listens
 
@@ -178,7 +182,7 @@ def test_regenerating_renders_again_with_the_same_code_and_issue_date(world: Two
     _issue(certificate, regenerate=True)
 
     assert (certificate.unique_code, certificate.issued_at, certificate.pdf_path) == (code, issued, path)
-    assert "Ana Novak" in _text(get_storage().read(path))
+    assert "Ana Novak" in _text(read_bytes(get_storage(), path))
     with tenant_context(world.acme.id):
         assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 1
 
@@ -353,7 +357,7 @@ def test_an_issued_certificate_carries_the_companys_signer_and_logo(world: TwoTe
 
     _issue(certificate)
 
-    pdf = pypdf.PdfReader(io.BytesIO(get_storage().read(certificate.pdf_path)))
+    pdf = pypdf.PdfReader(io.BytesIO(read_bytes(get_storage(), certificate.pdf_path)))
     text = pdf.pages[0].extract_text()
     assert "Mojca Žagar" in text
     assert "Direktorica" in text

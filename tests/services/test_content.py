@@ -14,8 +14,6 @@ from lms.models.enums import (
     Permission,
     TenantPlan,
     TenantRole,
-    VideoSourceType,
-    VideoStatus,
 )
 from lms.permissions import can, rights_of
 from lms.services import content
@@ -155,19 +153,6 @@ def test_youtube_and_vimeo_links_become_safe_embeds(url: str, embed: str) -> Non
 def test_other_video_addresses_are_refused(url: str) -> None:
     with pytest.raises(content.InvalidVideoUrl):
         content.video_embed(url)
-
-
-def test_video_source_keeps_only_what_it_needs(world: TwoTenants) -> None:
-    section = Section(title="S", video_stream_id="old")
-
-    content.set_video(section, VideoSourceType.YOUTUBE_VIMEO_URL, url=" https://youtu.be/8xKq2Lm4TtE ")
-
-    assert (section.video_url, section.video_stream_id) == ("https://youtu.be/8xKq2Lm4TtE", None)
-    assert section.video_status is VideoStatus.READY
-    with pytest.raises(content.InvalidVideoUrl):
-        content.set_video(section, VideoSourceType.YOUTUBE_VIMEO_URL, url="https://evil.test/v.mp4")
-    with pytest.raises(content.ContentError):
-        content.set_video(section, VideoSourceType.CLOUDFLARE_STREAM, stream_id=" ")
 
 
 # --- Prerequisites -----------------------------------------------------------------------

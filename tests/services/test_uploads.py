@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.models.enums import AttachmentType
 from lms.services import uploads
 from lms.services.uploads import MB, UploadRejected
-from lms.storage import MissingFile, get_storage
+from lms.storage import MissingFile, get_storage, read_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
@@ -44,7 +44,7 @@ def test_a_real_image_is_stored_as_a_cover_under_the_tenants_key(
 
     assert key.startswith("tenants/7/covers/")
     assert key.endswith("." + content_type.split("/")[1].replace("jpeg", "jpg"))
-    assert get_storage().read(key) == data
+    assert read_bytes(get_storage(), key) == data
 
 
 def test_a_text_file_named_png_is_not_a_cover(app_ctx: Flask) -> None:
@@ -85,7 +85,7 @@ def test_a_pdf_named_docx_is_stored_as_a_pdf(app_ctx: Flask) -> None:
     assert stored.file_name == "Safety_rules.pdf"
     assert stored.size_bytes == len(PDF)
     assert stored.storage_path.startswith("tenants/7/attachments/")
-    assert get_storage().read(stored.storage_path) == PDF
+    assert read_bytes(get_storage(), stored.storage_path) == PDF
 
 
 @pytest.mark.parametrize(
@@ -121,12 +121,12 @@ def test_a_discarded_file_goes_only_when_the_transaction_commits(app_ctx: Flask)
 
     uploads.discard_after_commit([key])
     db.session.rollback()
-    assert storage.read(key) == PNG
+    assert read_bytes(storage, key) == PNG
 
     uploads.discard_after_commit([key])
     db.session.commit()
     with pytest.raises(MissingFile):
-        storage.read(key)
+        read_bytes(storage, key)
 
 
 def test_a_new_file_goes_again_when_its_transaction_rolls_back(app_ctx: Flask) -> None:
@@ -136,4 +136,4 @@ def test_a_new_file_goes_again_when_its_transaction_rolls_back(app_ctx: Flask) -
     db.session.rollback()
 
     with pytest.raises(MissingFile):
-        get_storage().read(key)
+        read_bytes(get_storage(), key)

@@ -20,6 +20,7 @@ from lms.models import (
     ChatMessage,
     Comment,
     KnowledgeSuggestion,
+    MediaAsset,
     MentorLiveEvent,
     MentorRadarPost,
     Module,
@@ -29,7 +30,14 @@ from lms.models import (
     RewardRedemption,
     Section,
 )
-from lms.models.enums import ChatMessageType, ModuleStatus, RadarPostStatus, TenantRole
+from lms.models.enums import (
+    ChatMessageType,
+    MediaAssetStatus,
+    ModuleStatus,
+    RadarPostStatus,
+    TenantRole,
+    VideoSourceType,
+)
 from lms.tenancy import unscoped
 from tests.sweep.world import ROLES, SWEEP_EVENT, TenantWorld, World, build_world
 
@@ -43,6 +51,15 @@ ARG_MODELS: dict[str, tuple[type, object]] = {
     "attachment_id": (
         Attachment,
         Attachment.section_id.in_(sa.select(Section.id).where(Section.module_id.in_(_UNLOCKED))),
+    ),
+    # A section whose uploaded video may be streamed (the world adds one to each tenant).
+    "video_section_id": (
+        Section,
+        sa.and_(
+            Section.module_id.in_(_UNLOCKED),
+            Section.video_source_type == VideoSourceType.UPLOAD,
+            Section.media_asset_id.in_(sa.select(MediaAsset.id).where(MediaAsset.status == MediaAssetStatus.READY)),
+        ),
     ),
     "notification_id": (Notification, sa.true()),
     "certificate_id": (Certificate, Certificate.revoked_at.is_(None)),

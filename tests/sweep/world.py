@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,20 +20,35 @@ from lms.models import (
     KnowledgeSuggestion,
     KnowledgeSuggestionComment,
     LiveEventGroup,
+    MediaAsset,
     Membership,
     MentorLiveEvent,
     MentorRadarPost,
     Module,
     ModuleCategory,
+    Section,
     Tag,
     Tenant,
     User,
     UserGroup,
     UserPermission,
 )
-from lms.models.enums import AuditAction, ModuleStatus, Permission, RadarPostStatus, TenantRole
+from lms.models.enums import (
+    AuditAction,
+    MediaAssetStatus,
+    MediaAssetType,
+    MediaProvider,
+    ModuleStatus,
+    Permission,
+    RadarPostStatus,
+    SectionType,
+    TenantRole,
+    VideoSourceType,
+    VideoStatus,
+)
 from lms.models.types import utcnow
 from lms.services import email_preferences
+from lms.storage import get_storage
 from lms.tenancy import tenant_context, unscoped
 
 ROLES = tuple(TenantRole)
@@ -106,6 +122,7 @@ def _extra_rows(tenant: Tenant, users: dict[TenantRole, User]) -> None:
         for room in (None, module_id):
             db.session.add(ChatMessage(module_id=room, user_id=employee.id, body=f"Chat {tenant.slug}-marker"))
         _live_event(tenant, users)
+        _uploaded_video(tenant, module_id)
         db.session.add(
             AuditLog(
                 action=AuditAction.RECORD_UPDATED,
@@ -118,6 +135,35 @@ def _extra_rows(tenant: Tenant, users: dict[TenantRole, User]) -> None:
 
 
 SWEEP_EVENT = "Sweep live event"
+
+
+def _uploaded_video(tenant: Tenant, module_id: int) -> None:
+    """A READY uploaded video, stored, in a section of a published module: the video route has one to serve."""
+    key = f"tenants/{tenant.id}/media/sweep.webm"
+    get_storage().save(key, io.BytesIO(b"\x1a\x45\xdf\xa3" + b"\x00" * 60))
+    asset = MediaAsset(
+        type=MediaAssetType.VIDEO,
+        status=MediaAssetStatus.READY,
+        provider=MediaProvider.LOCAL,
+        title=f"Sweep video {tenant.slug}",
+        file_name="sweep.webm",
+        content_type="video/webm",
+        storage_path=key,
+        size_bytes=64,
+    )
+    db.session.add(asset)
+    db.session.flush()
+    db.session.add(
+        Section(
+            module_id=module_id,
+            title=f"Sweep video {tenant.slug}",
+            type=SectionType.VIDEO,
+            sort_order=db.session.scalar(sa.select(sa.func.count()).where(Section.module_id == module_id)),
+            video_source_type=VideoSourceType.UPLOAD,
+            video_status=VideoStatus.READY,
+            media_asset_id=asset.id,
+        )
+    )
 
 
 def _live_event(tenant: Tenant, users: dict[TenantRole, User]) -> None:

@@ -1,5 +1,5 @@
 /* A section's form (issue 14, item 1): the server shows only the chosen type's fields, so
- * choosing another type reloads the form for it; a video shows only its source's field. */
+ * choosing another type reloads the form for it; a video shows only its source's fields. */
 (function () {
   "use strict";
 
@@ -25,25 +25,27 @@
     });
   }
 
-  var FIELD_OF_SOURCE = {
-    YOUTUBE_VIMEO_URL: "video_url",
-    UPLOAD: "video_media",
-    CLOUDFLARE_STREAM: "video_stream_id",
-    TARGETVIDEO: "video_stream_id"
-  };
+  // The fields of each video source come from the server (module_builder.SOURCE_FIELDS); only the
+  // chosen source's are shown. Without this script every field shows, its label naming its source.
   var source = document.getElementById("video_source_type");
-  if (!source) {
+  if (!source || !source.dataset.sourceFields) {
     return;
   }
-  function showSourceField() {
-    ["video_url", "video_media", "video_stream_id"].forEach(function (name) {
+  var fieldsOf = JSON.parse(source.dataset.sourceFields);
+  var all = [];
+  Object.keys(fieldsOf).forEach(function (name) {
+    all = all.concat(fieldsOf[name]);
+  });
+  function showSourceFields() {
+    var shown = fieldsOf[source.value] || [];
+    all.forEach(function (name) {
       var input = document.getElementById(name);
       var group = input && input.closest(".form-group");
       if (group) {
-        group.hidden = FIELD_OF_SOURCE[source.value] !== name;
+        group.hidden = shown.indexOf(name) === -1;
       }
     });
   }
-  onChange(source, showSourceField);
-  showSourceField();
+  onChange(source, showSourceFields);
+  showSourceFields();
 })();
