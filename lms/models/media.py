@@ -27,6 +27,7 @@ class MediaAsset(TenantScoped, Timestamps, db.Model):
     name only it. Declares ``UniqueConstraint("tenant_id", "id")`` so sections can
     refer to it with a same-tenant composite key.
     Additions: ``error``, ``duration_seconds`` (a video's, where its container says),
+    ``poster_path`` (a still of a video, stored when the processing job could take one),
     ``delete_attempts`` (the cleanup job's tries before DELETE_FAILED); types for the spec's untyped fields (``size_bytes`` is a
     BIGINT, videos pass 2 GB).
     """
@@ -48,6 +49,7 @@ class MediaAsset(TenantScoped, Timestamps, db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(sa.Text)
     duration_seconds: Mapped[int | None] = mapped_column()
+    poster_path: Mapped[str | None] = mapped_column(sa.String(500))
     delete_attempts: Mapped[int] = mapped_column(default=0)
 
     uploaded_by: Mapped[User | None] = relationship()

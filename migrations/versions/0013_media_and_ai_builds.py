@@ -1,7 +1,7 @@
 """media library and AI module builds (issue 16)
 
 - ``media_asset.provider`` may be LOCAL or S3 (our own storage backends) besides the spec's
-  hosted providers; ``media_asset.duration_seconds`` and ``delete_attempts``.
+  hosted providers; ``media_asset.duration_seconds``, ``poster_path`` and ``delete_attempts``.
 - ``ai_module_build.source_name`` and ``progress``.
 
 SQLite adds the columns in place; its enum CHECK on ``provider`` is rebuilt with the table
@@ -33,6 +33,7 @@ def _provider_check(values: tuple[str, ...]) -> str:
 
 def upgrade() -> None:
     op.add_column("media_asset", sa.Column("duration_seconds", sa.Integer(), nullable=True))
+    op.add_column("media_asset", sa.Column("poster_path", sa.String(length=500), nullable=True))
     op.add_column("media_asset", sa.Column("delete_attempts", sa.Integer(), nullable=False, server_default="0"))
     op.add_column("ai_module_build", sa.Column("source_name", sa.String(length=255), nullable=True))
     op.add_column("ai_module_build", sa.Column("progress", sa.Integer(), nullable=False, server_default="0"))
@@ -53,6 +54,7 @@ def downgrade() -> None:
         ("ai_module_build", "progress"),
         ("ai_module_build", "source_name"),
         ("media_asset", "delete_attempts"),
+        ("media_asset", "poster_path"),
         ("media_asset", "duration_seconds"),
     ):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
