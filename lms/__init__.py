@@ -79,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.context_processor(i18n.inject_locale)
+    i18n.install_template_gettext(app)
     app.add_template_filter(i18n.label, "label")
     app.add_template_filter(rich_text.as_html, "rich_text")
     app.add_template_filter(rich_text.as_text, "rich_text_words")

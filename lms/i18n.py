@@ -1,5 +1,6 @@
 """Locale selection: the tenant's locale wins, then the browser's, then the default (sl or en);
-and the tenant's locale for text rendered outside the tenant's own requests (``tenant_locale``).
+and the tenant's locale for text rendered outside the tenant's own requests (``tenant_locale``);
+and the template's ``_()``, which looks the catalog up once per page (``install_template_gettext``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import get_day_names, get_month_names
-from flask import current_app, g, has_request_context, request
-from flask_babel import force_locale, get_locale
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from lms.extensions import db
 from lms.models import Tenant
@@ -94,9 +98,78 @@ def select_timezone() -> str:
     return tenant.timezone if tenant is not None else "UTC"
 
 
-def inject_locale() -> dict[str, str]:
-    """Templates read ``current_locale`` for ``<html lang>`` and date formats."""
-    return {"current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}
+# The context variable holding the catalog of the page being rendered (``inject_locale``).
+TEMPLATE_CATALOG = "lms_catalog"
+
+
+def inject_locale() -> dict[str, Any]:
+    """Templates read ``current_locale`` for ``<html lang>`` and date formats, and ``_()`` the
+    catalog, looked up here once for the whole page (``install_template_gettext``)."""
+    return {
+        "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+        TEMPLATE_CATALOG: get_translations(),
+    }
+
+
+def _catalog(context: Context) -> Any:
+    catalog = context.get(TEMPLATE_CATALOG)
+    return get_translations() if catalog is None else catalog
+
+
+def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
+    """Jinja's new-style gettext result: marked safe under autoescape, then ``%``-formatted
+    (``jinja2.ext._make_new_gettext``); text with no ``%`` and no variables is its own result."""
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - our catalog, trusted as Jinja trusts it
+    return text % variables if variables or "%" in text else text
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, **variables: Any) -> str:
+    return _formatted(context, _catalog(context).ugettext(string), variables)
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _formatted(context, _catalog(context).ungettext(singular, plural, num), variables)
+
+
+@pass_context
+def _template_pgettext(context: Context, message_context: str, string: str, **variables: Any) -> str:
+    variables.setdefault("context", message_context)
+    return _formatted(context, _catalog(context).upgettext(message_context, string), variables)
+
+
+@pass_context
+def _template_npgettext(
+    context: Context, message_context: str, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    variables.setdefault("context", message_context)
+    variables.setdefault("num", num)
+    return _formatted(context, _catalog(context).unpgettext(message_context, singular, plural, num), variables)
+
+
+def install_template_gettext(app: Flask) -> None:
+    """``_()`` in a template reads the catalog ``inject_locale`` put in the page's context.
+
+    Flask-Babel's template callables look the catalog up on every call, through the
+    request's locale and domain, and Jinja wraps them twice more (``_`` calls ``gettext``,
+    which calls Flask-Babel's): about a hundred Python calls per label, a fifth of a cheap
+    learner page (issue 12, item 1). The catalog cannot change while one template renders
+    (``force_locale`` wraps a whole ``render_template``, and the context processor runs
+    inside it), so once per page gives the same text; these functions do in one call what
+    Jinja's new-style gettext does (Flask-Babel installs new-style: translations are marked
+    safe, then ``%``-formatted with the keyword arguments). A template rendered without our
+    context processors (a macro imported without context) falls back to Flask-Babel's lookup.
+    """
+    app.jinja_env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+    )
 
 
 def picker_words() -> dict[str, Any]:
@@ -245,6 +318,8 @@ def _labels() -> dict[enum.Enum, LazyString]:
         MediaAssetStatus.DELETE_FAILED: _l("Deletion failed"),
         MediaProvider.CLOUDFLARE_STREAM: _l("Cloudflare Stream"),
         MediaProvider.VERCEL_BLOB: _l("Vercel Blob"),
+        MediaProvider.LOCAL: _l("This server's disk"),
+        MediaProvider.S3: _l("S3 bucket"),
         EmailTokenType.PASSWORD_RESET: _l("Password reset"),
         EmailTokenType.INVITE: _l("Invitation"),
         EmailFrequency.IMMEDIATE: _l("Immediately"),

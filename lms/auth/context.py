@@ -8,7 +8,7 @@ user out of that tenant at once.
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,6 +22,7 @@ from lms.services import notifications
 from lms.services.accounts import TenantAccess, access_to_tenant, tenants_open_to, user_and_tenants
 from lms.services.audit import set_actor
 from lms.tenancy import current_tenant_id, set_tenant
+from lms.urls import fixed_urls
 
 TENANT_KEY = "tenant_id"
 
@@ -106,8 +107,25 @@ def unread_notifications() -> int:
 
 
 def inject_account() -> dict[str, object]:
-    """The top bar: the companies of the signed-in user (loaded once per request) and the bell."""
-    return {"tenant_accesses": g.get("tenant_accesses", []), "unread_notifications": unread_notifications}
+    """The top bar: the signed-in user, the request's company and page, the user's companies
+    (loaded once per request) and the bell.
+
+    The top bar reads the user, the company and the endpoint a dozen times; read here once
+    per page, they are plain values there, not a lookup through Flask's proxies at each use
+    (issue 12, item 1), and so are their links (``fixed_urls``). ``top_user`` is None for a
+    visitor who is not signed in.
+    """
+    if not has_request_context():  # mail rendered by a job: no top bar
+        return {"tenant_accesses": [], "unread_notifications": unread_notifications}
+    user = current_user._get_current_object()
+    return {
+        "top_user": user if user is not None and user.is_authenticated else None,
+        "top_tenant": g.get("tenant"),
+        "top_endpoint": request.endpoint,
+        "fixed_urls": fixed_urls(),
+        "tenant_accesses": g.get("tenant_accesses", []),
+        "unread_notifications": unread_notifications,
+    }
 
 
 def init_app(app: Flask) -> None:
