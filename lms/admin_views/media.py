@@ -135,6 +135,7 @@ class MediaView(TenantModelView):
         "content_type": _l("File type"),
         "error": _l("Error"),
         "provider": _l("Stored at"),
+        "file_name": _l("File name"),
     }
     column_formatters: ClassVar = {"size_bytes": _size, "duration_seconds": _duration}
     column_formatters_detail: ClassVar = {**column_formatters, "extracted_text": _excerpt}
