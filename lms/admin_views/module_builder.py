@@ -36,7 +36,7 @@ from lms.models import Group, Module, ModuleGroup, Quiz, QuizQuestion, Section
 from lms.models.enums import Permission, SectionType, VideoSourceType
 from lms.models.types import row_id
 from lms.permissions import current_reach
-from lms.services import content, reader, uploads, video
+from lms.services import content, posters, reader, uploads, video
 from lms.storage import get_storage
 
 # The fields a section form shows for each type (issue 14: only that type's fields).
@@ -255,7 +255,8 @@ class ModuleBuilderMixin:
         player = None
         if page.current is not None:
             preview_src = self.get_url(".preview_video_view", id=module.id, section=page.current.id)
-            player = video.player(page.current, page.current.media_asset, upload_src=preview_src)
+            poster_src = self.get_url(".preview_poster_view", id=module.id, section=page.current.id)
+            player = video.player(page.current, page.current.media_asset, upload_src=preview_src, poster_src=poster_src)
         return self.render(
             "admin/content/module_preview.html",
             page=page,
@@ -278,6 +279,18 @@ class ModuleBuilderMixin:
         if row is None:
             abort(404)
         return get_storage().send(row.MediaAsset.storage_path, mimetype=video.mimetype(row.MediaAsset))
+
+    @expose("/preview/poster/")
+    def preview_poster_view(self) -> Response:
+        """The poster frame of that video, for the preview, as the learner route serves it; a
+        video without one: 404."""
+        module = self.get_one(request.args.get("id", ""))
+        row = db.session.execute(
+            video.ready_upload(request.args.get("section", type=row_id)).where(Module.id == module.id)
+        ).first()
+        if row is None or row.MediaAsset.poster_path is None:
+            abort(404)
+        return get_storage().send(row.MediaAsset.poster_path, mimetype=posters.MIMETYPE, max_age=posters.CACHE_SECONDS)
 
     @expose("/image/", methods=("POST",))
     def image_view(self) -> Response | tuple[Response, int]:

@@ -9,14 +9,16 @@ stored object again, and a committed row always has its bytes and its job.
 
 ``process_asset`` is that job. It reads what it can from the stored file — a document's
 text (``documents.read_document``), a video's size and, where its container says, its
-duration — and ends in READY, or FAILED with a message HR can act on. It may run twice
-(RQ delivers at least once): an asset no longer PROCESSING is left alone.
+duration, and a poster frame when ffmpeg is installed (``posters``) — and ends in READY, or
+FAILED with a message HR can act on. It may run twice (RQ delivers at least once): an asset
+no longer PROCESSING is left alone.
 
 Deleting is two-phase, because a stored object cannot take part in a transaction: an
 asset still used by a section is refused, naming the sections; an unused one turns
 DELETE_PENDING at once (audited), and the periodic ``tenant_media_cleanup`` removes the
-stored object and then the row. A failed removal is counted; after ``MAX_DELETE_ATTEMPTS``
-the asset is DELETE_FAILED with the error, and deleting it again gives it fresh attempts.
+stored objects (the file and its poster) and then the row. A failed removal is counted;
+after ``MAX_DELETE_ATTEMPTS`` the asset is DELETE_FAILED with the error, and deleting it
+again gives it fresh attempts.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from lms.i18n import tenant_locale
 from lms.jobs import enqueue, job
 from lms.models import MediaAsset, Module, Section, Tenant, User
 from lms.models.enums import AuditAction, MediaAssetStatus, MediaAssetType, MediaProvider
-from lms.services import plans, video
+from lms.services import plans, posters, video
 from lms.services.audit import audit
 from lms.services.documents import DocumentError, read_document
 from lms.services.file_types import DOCUMENT_TYPES, VIDEO_TYPES, FileType, sniff
@@ -202,8 +204,9 @@ def process(asset_id: int) -> None:
     if asset is None or asset.status is not MediaAssetStatus.PROCESSING or asset.storage_path is None:
         return
     file_type = next((kind for kind in FileType if kind.value == asset.content_type), None)
+    storage = get_storage()
     try:
-        with open_seekable(get_storage(), asset.storage_path) as stream:
+        with open_seekable(storage, asset.storage_path) as stream:
             if sniff(stream) is not file_type or file_type is None:
                 raise UnreadableMedia(_l("The stored file is not what was uploaded; upload it again."))
             if file_type in DOCUMENT_TYPES:
@@ -211,7 +214,8 @@ def process(asset_id: int) -> None:
                 asset.duration_seconds = None
             else:
                 asset.duration_seconds = video_duration(stream, file_type)
-        asset.size_bytes = get_storage().size(asset.storage_path)
+                asset.poster_path = posters.store_poster(storage, asset.storage_path, stream, file_type)
+        asset.size_bytes = storage.size(asset.storage_path)
     except (DocumentError, UnreadableMedia) as error:
         _settle(asset, MediaAssetStatus.FAILED, str(error))
     except MissingFile:
@@ -439,6 +443,8 @@ def tenant_media_cleanup(tenant_id: int) -> int:
                 removed.append(asset.id)
                 continue
             try:
+                if asset.poster_path is not None:
+                    storage.delete(asset.poster_path)
                 storage.delete(asset.storage_path)
             except storage.failures as error:
                 log.warning("could not delete media file %s", asset.storage_path, exc_info=True)

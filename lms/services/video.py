@@ -160,11 +160,18 @@ class Player:
         return self.kind in ("iframe", "video")
 
 
-def player(section: Section, asset: MediaAsset | None = None, *, upload_src: str | None = None) -> Player | None:
+def player(
+    section: Section,
+    asset: MediaAsset | None = None,
+    *,
+    upload_src: str | None = None,
+    poster_src: str | None = None,
+) -> Player | None:
     """The player of ``section``'s video, or None when it has none (or its asset is gone).
 
     ``asset`` is the section's MediaAsset, loaded with it. An UPLOAD plays from the learner
-    video route unless ``upload_src`` names another (the admin preview's).
+    video and poster routes unless ``upload_src`` and ``poster_src`` name others (the admin
+    preview's); it has a poster when the media job could take one (``posters``).
     """
     source = section.video_source_type
     if source is None:
@@ -189,7 +196,10 @@ def player(section: Section, asset: MediaAsset | None = None, *, upload_src: str
         if asset is None or asset.type is not MediaAssetType.VIDEO:
             return None
         src = upload_src or url_for("learner.section_video", video_section_id=section.id)
-        return Player("video", src=src, mime=mimetype(asset))
+        poster = None
+        if asset.poster_path is not None:
+            poster = poster_src or url_for("learner.section_poster", video_section_id=section.id)
+        return Player("video", src=src, mime=mimetype(asset), poster=poster)
     if source is VideoSourceType.CLOUDFLARE_STREAM:
         uid = asset.cf_stream_uid if asset is not None else section.video_stream_id
         host = stream_host(current_app.config)

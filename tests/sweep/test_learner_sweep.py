@@ -52,13 +52,17 @@ ARG_MODELS: dict[str, tuple[type, object]] = {
         Attachment,
         Attachment.section_id.in_(sa.select(Section.id).where(Section.module_id.in_(_UNLOCKED))),
     ),
-    # A section whose uploaded video may be streamed (the world adds one to each tenant).
+    # A section whose uploaded video and its poster may be streamed (the world adds one to each tenant).
     "video_section_id": (
         Section,
         sa.and_(
             Section.module_id.in_(_UNLOCKED),
             Section.video_source_type == VideoSourceType.UPLOAD,
-            Section.media_asset_id.in_(sa.select(MediaAsset.id).where(MediaAsset.status == MediaAssetStatus.READY)),
+            Section.media_asset_id.in_(
+                sa.select(MediaAsset.id).where(
+                    MediaAsset.status == MediaAssetStatus.READY, MediaAsset.poster_path.is_not(None)
+                )
+            ),
         ),
     ),
     "notification_id": (Notification, sa.true()),

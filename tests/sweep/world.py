@@ -138,9 +138,11 @@ SWEEP_EVENT = "Sweep live event"
 
 
 def _uploaded_video(tenant: Tenant, module_id: int) -> None:
-    """A READY uploaded video, stored, in a section of a published module: the video route has one to serve."""
+    """A READY uploaded video with its poster, stored, in a section of a published module: the video
+    and poster routes have one to serve."""
     key = f"tenants/{tenant.id}/media/sweep.webm"
     get_storage().save(key, io.BytesIO(b"\x1a\x45\xdf\xa3" + b"\x00" * 60))
+    get_storage().save(f"{key}.poster.jpg", io.BytesIO(b"\xff\xd8\xff\xe0" + b"\x00" * 60))
     asset = MediaAsset(
         type=MediaAssetType.VIDEO,
         status=MediaAssetStatus.READY,
@@ -149,6 +151,7 @@ def _uploaded_video(tenant: Tenant, module_id: int) -> None:
         file_name="sweep.webm",
         content_type="video/webm",
         storage_path=key,
+        poster_path=f"{key}.poster.jpg",
         size_bytes=64,
     )
     db.session.add(asset)
