@@ -47,6 +47,8 @@ QUESTION_TYPES = (SINGLE_CHOICE, MULTIPLE_CHOICE, TRUE_FALSE)
 LANGUAGES = ("en", "sl")
 
 MAX_QUESTIONS = 10
+# A heading's own number: "2.", "2.1", "2.1)", "IV." before the words.
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)+\.?|\d+[.)]|[IVXLC]+[.)])\s+(?=\S)")
 # Without headings, a section gathers about this many blocks (cut at a page break when one is near).
 BLOCKS_PER_SECTION = 6
 MAX_UNHEADED_SECTIONS = 20
@@ -425,7 +427,13 @@ def _section_json(blocks: list[Block], analysis: _Analysis, index: int) -> dict[
     if body and body[0].kind == HEADING and body[0].text == title:
         body = body[1:]
     html = _html(body) or str(Markup("<p>{}</p>").format(title))
-    return {"id": f"s{index + 1}", "title": title, "html": html, "blocks": [first, last]}
+    return {"id": f"s{index + 1}", "title": _unnumbered(title), "html": html, "blocks": [first, last]}
+
+
+def _unnumbered(title: str) -> str:
+    """A heading's title without the document's own numbering ("2.1 Loads" → "Loads"): the
+    module numbers its sections itself, and "2. 2. Loads" would read twice."""
+    return _NUMBERING.sub("", title, count=1) or title
 
 
 def _html(blocks: Iterable[Block]) -> str:
