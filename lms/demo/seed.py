@@ -1,7 +1,8 @@
 """``flask lms seed-demo``: the demo companies of README's quick start.
 
-One transaction per run. A company that already exists is left alone (it was built
-whole, in one transaction), so running the command twice changes nothing.
+One transaction per company. A company that already exists is left alone (it was built
+whole, in one transaction: its media part, the last, commits it before its AI build runs,
+see ``lms/demo/media.py``), so running the command twice changes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lms.demo.activity import (
 )
 from lms.demo.community import seed_community
 from lms.demo.companies import PLATFORM_CHANGELOG, TENANTS, DemoModule, DemoSection, DemoTenant
+from lms.demo.media import seed_media
 from lms.demo.rewards import seed_rewards
 from lms.demo.suggestions import seed_suggestions
 from lms.extensions import db
@@ -320,6 +322,7 @@ def _build_tenant(demo: DemoTenant, password_hash: str) -> None:
         seed_suggestions(builder)
         seed_usage_sessions(builder)
         seed_community(builder)
+        seed_media(builder)
 
 
 def demo_logins() -> list[tuple[str, str]]:

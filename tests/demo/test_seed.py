@@ -14,6 +14,7 @@ from lms.demo.bulk import BulkSize, seed_bulk
 from lms.demo.seed import DEMO_PASSWORD, seed_demo
 from lms.extensions import db
 from lms.models import (
+    AiModuleBuild,
     Attachment,
     Certificate,
     ChatMessage,
@@ -24,6 +25,7 @@ from lms.models import (
     KnowledgeSuggestionComment,
     KnowledgeSuggestionVote,
     LiveEventGroup,
+    MediaAsset,
     Membership,
     MentorLiveEvent,
     MentorRadarPost,
@@ -45,8 +47,12 @@ from lms.models import (
     XpTransaction,
 )
 from lms.models.enums import (
+    AiBuildStatus,
     ChatMessageType,
     EmailFrequency,
+    MediaAssetStatus,
+    MediaAssetType,
+    MediaProvider,
     ModuleStatus,
     Permission,
     QuestionType,
@@ -57,6 +63,7 @@ from lms.models.enums import (
     SuggestionStatus,
     TenantPlan,
     TenantRole,
+    VideoSourceType,
     XpSourceType,
 )
 from lms.models.types import utcnow
@@ -478,3 +485,98 @@ def test_a_slovenian_learner_sees_the_seeded_community(seeded: dict[str, Tenant]
     assert "Predstavitev novega cenika" in events
     assert "Spoznajte distribucijski center" not in events  # for the new colleagues' group only
     assert settings.status_code == 200
+
+
+# The policy each company's media library holds (lms/demo/data/<slug>_media.json): a heading and a table cell.
+POLICY_TEXTS = {
+    "acme": ("Equipment required in production areas", "Cut-resistant gloves"),
+    "globex": ("Pregled pred izmeno", "Ozki hodniki med regali"),
+}
+
+
+def _media(tenant: Tenant) -> tuple[list[MediaAsset], dict[VideoSourceType, Section]]:
+    with tenant_context(tenant.id):
+        assets = db.session.scalars(sa.select(MediaAsset).order_by(MediaAsset.id)).all()
+        sections = db.session.scalars(sa.select(Section).where(Section.media_asset_id.is_not(None))).all()
+    return assets, {section.video_source_type: section for section in sections}
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_a_read_policy_an_uploaded_video_and_a_stream_video_in_sections(
+    seeded: dict[str, Tenant], slug: str
+) -> None:
+    assets, sections = _media(seeded[slug])
+    (document,) = [asset for asset in assets if asset.type is MediaAssetType.DOCUMENT]
+    uploaded, streamed = sorted(
+        (asset for asset in assets if asset.type is MediaAssetType.VIDEO),
+        key=lambda asset: asset.provider is MediaProvider.CLOUDFLARE_STREAM,
+    )
+    assert {asset.status for asset in assets} == {MediaAssetStatus.READY}
+    assert all(text in document.extracted_text for text in POLICY_TEXTS[slug])
+    assert read_bytes(get_storage(), document.storage_path).startswith(b"%PDF")
+    assert uploaded.provider is MediaProvider.LOCAL
+    assert (uploaded.content_type, uploaded.duration_seconds) == ("video/mp4", 6)
+    assert get_storage().size(uploaded.storage_path) == uploaded.size_bytes > 0
+    assert sections[VideoSourceType.UPLOAD].media_asset_id == uploaded.id
+    assert sections[VideoSourceType.CLOUDFLARE_STREAM].media_asset_id == streamed.id
+    assert sections[VideoSourceType.CLOUDFLARE_STREAM].video_stream_id == streamed.cf_stream_uid
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_each_company_has_an_ai_build_of_its_policy_ready_for_review(seeded: dict[str, Tenant], slug: str) -> None:
+    tenant = seeded[slug]
+    assets, _ = _media(tenant)
+    (document,) = [asset for asset in assets if asset.type is MediaAssetType.DOCUMENT]
+    with tenant_context(tenant.id):
+        (build,) = db.session.scalars(sa.select(AiModuleBuild)).all()
+        hr = db.session.scalar(sa.select(User.id).where(User.email == f"hr@{slug}.test"))
+    proposal = build.ai_structured
+    blocks = proposal["blocks"]
+
+    assert (build.status, build.progress, build.error) == (AiBuildStatus.READY, 100, None)
+    assert (build.source_file_path, build.created_by_id, build.module_id) == (document.storage_path, hr, None)
+    assert proposal["language"] == tenant.locale
+    assert {block["kind"] for block in blocks} == {"heading", "paragraph", "list", "table"}
+    assert len(proposal["sections"]) >= 3
+    assert POLICY_TEXTS[slug][0] in {section["title"] for section in proposal["sections"]}
+    assert {question["type"] for question in proposal["questions"]} == {q.name for q in QuestionType}
+    # Every question cites a paragraph of the source, within the section it belongs to.
+    spans = {section["id"]: section["blocks"] for section in proposal["sections"]}
+    for question in proposal["questions"]:
+        first, last = spans[question["section"]]
+        assert first <= question["block"] <= last < len(blocks)
+
+
+def test_a_learner_watches_the_uploaded_video_and_sees_no_stream_player_without_its_setting(
+    seeded: dict[str, Tenant], client: FlaskClient
+) -> None:
+    acme = seeded["acme"]
+    _, sections = _media(acme)
+    uploaded, streamed = sections[VideoSourceType.UPLOAD], sections[VideoSourceType.CLOUDFLARE_STREAM]
+    learner = db.session.scalar(sa.select(User).where(User.email == "learner1@acme.test"))
+    sign_in(client, learner, acme)
+
+    page = client.get(f"/modules/{uploaded.module_id}?section={uploaded.id}").get_data(as_text=True)
+    clip = client.get(f"/sections/{uploaded.id}/video", headers={"Range": "bytes=0-7"})
+    stream_page = client.get(f"/modules/{streamed.module_id}?section={streamed.id}")
+
+    assert "<video" in page
+    assert f'src="/sections/{uploaded.id}/video"' in page
+    assert (clip.status_code, clip.data[4:8]) == (206, b"ftyp")
+    assert stream_page.status_code == 200
+    assert streamed.title in stream_page.get_data(as_text=True)
+    assert 'id="section-video"' not in stream_page.get_data(as_text=True)  # no CLOUDFLARE_STREAM_SUBDOMAIN in tests
+
+
+def test_hr_previewing_the_stream_section_is_told_which_setting_it_needs(
+    seeded: dict[str, Tenant], client: FlaskClient
+) -> None:
+    acme = seeded["acme"]
+    _, sections = _media(acme)
+    streamed = sections[VideoSourceType.CLOUDFLARE_STREAM]
+    sign_in(client, db.session.scalar(sa.select(User).where(User.email == "hr@acme.test")), acme)
+
+    preview = client.get(f"/admin/modules/preview/?id={streamed.module_id}&section={streamed.id}")
+
+    assert preview.status_code == 200
+    assert "CLOUDFLARE_STREAM_SUBDOMAIN" in preview.get_data(as_text=True)
