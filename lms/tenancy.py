@@ -86,17 +86,19 @@ def set_tenant(tenant_id: int | None) -> None:
 
 
 @contextmanager
-def unscoped(reason: str) -> Iterator[None]:
+def unscoped(reason: str, *, level: int = logging.INFO) -> Iterator[None]:
     """Cross-tenant work (platform screens, sweeps over all tenants), named and logged.
 
     Logged at INFO, so the log says who lifted the scope and why (issue 10); code that
-    reads one named tenant uses ``tenant_context`` instead and leaves no such line. Rows
+    reads one named tenant uses ``tenant_context`` instead and leaves no such line. The one
+    read every signed-in request makes (the user's own memberships) logs at DEBUG: at INFO it
+    was a line per page view, burying the lines that matter (issue 12). Rows
     pending before the block are flushed first under the guard in force, so lifting the
     scope never lets them through unchecked. A ``tenant_context`` inside scopes again.
     """
     session = db.session
     session.flush()
-    log.info("unscoped access: %s", reason)
+    log.log(level, "unscoped access: %s", reason)
     info = session.info
     previous = info.get(_UNSCOPED, False)
     info[_UNSCOPED] = True

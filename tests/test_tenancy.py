@@ -23,7 +23,7 @@ from lms.models.base import TenantScoped
 from lms.models.enums import AuditAction, TenantRole
 from lms.models.upserts import insert_or_ignore, insert_or_update, insert_returning, insert_select_or_ignore
 from lms.tenancy import current_tenant_id, tenant_context, tenant_tables, unscoped
-from tests.factories import TwoTenants, make_module, two_tenants
+from tests.factories import TwoTenants, make_module, signed_in_client, two_tenants
 
 
 @pytest.fixture
@@ -355,6 +355,17 @@ def test_unscoped_is_logged_at_info_with_its_reason(app_ctx: Flask, caplog: pyte
     assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "lms.tenancy"] == [
         (logging.INFO, "unscoped access: nightly sweep of every company")
     ]
+
+
+def test_a_signed_in_request_leaves_no_info_line(app_ctx: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """Reading the user's own memberships, on every request, is logged at DEBUG only."""
+    world = two_tenants()
+    db.session.commit()
+    client = signed_in_client(app_ctx, world.ana.get_id(), world.acme.id)
+    caplog.set_level(logging.INFO, logger="lms.tenancy")
+    caplog.clear()
+    assert client.get("/xp").status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name == "lms.tenancy"] == []
 
 
 def test_permission_lookups_read_the_named_tenant_without_lifting_the_scope(

@@ -6,6 +6,7 @@ unknown email and a wrong password).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -142,7 +143,7 @@ def user_and_tenants(user_id: int) -> tuple[User | None, list[TenantAccess]]:
     learners do neither, and then their rights are their role's: ``rights_of`` needs no
     query) and their unread notifications there (the bell): two index probes per membership.
     """
-    with unscoped("memberships of the signed-in user"):
+    with unscoped("memberships of the signed-in user", level=logging.DEBUG):
         rows = db.session.execute(_user_and_tenants_statement(), {"user_id": user_id}).all()
     if not rows:
         return None, []
