@@ -19,19 +19,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectField, TextAreaField
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import AccessMixin
+from lms.admin_views.rich_text import RichTextMixin, rich_text_settings
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import label
 from lms.models import AiModuleBuild
 from lms.models.enums import Permission
 from lms.models.types import row_id
-from lms.services import ai_builds, content
+from lms.services import ai_builds
 
 
 class StartForm(FlaskForm):
@@ -58,8 +58,23 @@ class BuildPageForm(FlaskForm):
     """Only the CSRF token: the review forms' fields are the proposal's own, read by name."""
 
 
-class AiBuilderView(AccessMixin, BaseView):
+# The build page, and the POSTs that show it again with a refusal: the pages with the editor.
+_REVIEW_PAGES = frozenset(
+    f"ai_builder.{name}"
+    for name in ("build_view", "retry_view", "title_view", "section_view", "question_view", "accept_view")
+)
+
+
+class AiBuilderView(AccessMixin, RichTextMixin, BaseView):
+    """The review edits a section's HTML in the same rich-text editor as a section's content
+    (``RichTextMixin``): HR reads and changes text, not markup (the editor's Source button still
+    shows it)."""
+
     permission = Permission.MANAGE_ALL_MODULES
+
+    @staticmethod
+    def _on_form_page() -> bool:
+        return request.endpoint in _REVIEW_PAGES
 
     # --- Start and list ---------------------------------------------------------------------
 
@@ -131,7 +146,7 @@ class AiBuilderView(AccessMixin, BaseView):
             label=label,
             form=BuildPageForm(),
             module_url=url_for("modules.edit_view", id=build.module_id) if build.module_id else None,
-            safe_html=lambda html: Markup(content.sanitize_html(html or "")),  # noqa: S704 - sanitised
+            editor_settings=rich_text_settings(None),
         ), status
 
     @expose("/build/")

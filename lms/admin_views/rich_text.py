@@ -51,7 +51,13 @@ class RichTextField(TextAreaField):
         return rich_text.editable(self.data)
 
     def editor_settings(self) -> str:
-        return json.dumps({**json.loads(editor_settings(self.module)), "height": EDITOR_HEIGHT})
+        return rich_text_settings(self.module)
+
+
+def rich_text_settings(module: Module | None) -> str:
+    """The editor's settings for a textarea of rich text (``data-lms-editor``); pictures are
+    uploaded to ``module``, or only linked by their address when there is none yet."""
+    return json.dumps({**json.loads(editor_settings(module)), "height": EDITOR_HEIGHT})
 
 
 class RichTextMixin:

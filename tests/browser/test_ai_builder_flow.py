@@ -31,14 +31,14 @@ TITLE = "Remote Work Policy"
 FILE_NAME = "remote-work-policy.pdf"
 SECTIONS = (
     (
-        "1. Who may work remotely",
+        "Who may work remotely",
         (
             "Employees who have finished their probation period may work remotely up to two days a week.",
             "Team leads approve each remote day in the shared calendar before the week starts.",
         ),
     ),
     (
-        "2. Equipment and security",
+        "Equipment and security",
         (
             "The company laptop is the only computer used for company work at home.",
             "The VPN connection is switched on before any internal system is opened.",
@@ -46,7 +46,7 @@ SECTIONS = (
         ),
     ),
     (
-        "3. Working hours",
+        "Working hours",
         (
             "Core hours run from ten in the morning to three in the afternoon.",
             "Overtime at home is recorded in the time sheet like overtime at the office.",
@@ -60,7 +60,8 @@ SCORE = re.compile(r"Your score: \d+ % \(\d+ % needed\)")
 
 
 def _policy_pdf() -> bytes:
-    """The policy as a company would print it: a large title, bold section headings, body text,
+    """The policy as a company would print it: a large title, bold numbered section headings (the
+    proposal's sections are titled without the numbers: the module numbers them), body text,
     and a bulleted list in the second section."""
     pdf = FPDF()
     pdf.add_page()
@@ -69,7 +70,7 @@ def _policy_pdf() -> bytes:
     pdf.ln(4)
     for number, (heading, statements) in enumerate(SECTIONS, start=1):
         pdf.set_font("Helvetica", "B", 14)
-        pdf.cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 10, f"{number}. {heading}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 11)
         for statement in statements:
             pdf.multi_cell(0, 6, statement, new_x="LMARGIN", new_y="NEXT")
@@ -107,9 +108,8 @@ def _review(journey: Journey) -> list[str]:
     expect(sections).to_have_count(len(SECTIONS))
     for index, (heading, _statements) in enumerate(SECTIONS):
         expect(sections.nth(index).get_by_label(f"Section {index + 1}", exact=True)).to_have_value(heading)
-    # The document's list is a list in the section's HTML: HR opens its preview.
-    sections.nth(1).get_by_text("Preview", exact=True).click()
-    expect(sections.nth(1).locator(".lms-ai-preview li")).to_have_text(list(LIST_ITEMS))
+    # The document's list is a list in the section's HTML, shown in the rich-text editor.
+    expect(sections.nth(1).locator(".jodit-wysiwyg li")).to_have_text(list(LIST_ITEMS))
 
     questions = page.locator(".lms-ai-question")
     expect(questions.first).to_be_visible()
