@@ -27,7 +27,7 @@ class AiModuleBuild(TenantScoped, Timestamps, db.Model):
     Additions: ``source_type`` and ``status`` enums (the spec gives no values),
     ``source_url``, ``error`` (the last failure, shown to the user), ``created_by_id``,
     ``source_name`` (the uploaded file's or asset's name, shown in the list) and ``progress``
-    (0–100, the page's progress bar while the job runs).
+    (0 to 100, the page's progress bar while the job runs).
     """
 
     __tablename__ = "ai_module_build"

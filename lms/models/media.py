@@ -28,8 +28,8 @@ class MediaAsset(TenantScoped, Timestamps, db.Model):
     refer to it with a same-tenant composite key.
     Additions: ``error``, ``duration_seconds`` (a video's, where its container says),
     ``poster_path`` (a still of a video, stored when the processing job could take one),
-    ``delete_attempts`` (the cleanup job's tries before DELETE_FAILED); types for the spec's untyped fields (``size_bytes`` is a
-    BIGINT, videos pass 2 GB).
+    ``delete_attempts`` (the cleanup job's tries before DELETE_FAILED); types for the spec's
+    untyped fields (``size_bytes`` is a BIGINT, videos pass 2 GB).
     """
 
     __tablename__ = "media_asset"
