@@ -24,6 +24,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import AccessMixin
+from lms.admin_views.forms import LargeFileInput
 from lms.admin_views.rich_text import RichTextMixin, rich_text_settings
 from lms.errors import LmsError
 from lms.extensions import db
@@ -44,7 +45,7 @@ class StartForm(FlaskForm):
         ],
         default="file",
     )
-    file = FileField(_l("Document"), description=_l("PDF or Word (.docx)."))
+    file = FileField(_l("Document"), description=_l("PDF or Word (.docx)."), widget=LargeFileInput())
     asset = SelectField(_l("Document from the media library"), choices=[], validate_choice=False)
     text = TextAreaField(
         _l("Text"),

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.form import BaseForm, Select2Field
@@ -28,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import Form, SelectMultipleField, TextAreaField
 from wtforms.fields import Field
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, FileInput, ListWidget
 
 from lms.extensions import db
 from lms.i18n import LABELS, label
@@ -207,3 +208,18 @@ class RangedModelConverter(AdminModelConverter):
         message = _l("Enter a number from %(min)s to %(max)s.")
         field_args["validators"].append(NumberRange(min=low, max=high, message=message))
         return super().handle_integer_types(column, field_args, **extra)
+
+
+class LargeFileInput(FileInput):
+    """A file input that knows the largest upload the server takes (``MAX_UPLOAD_MB``):
+    ``static/js/upload-limit.js`` refuses a bigger file as it is chosen, with this message,
+    instead of sending it and being cut off by the server's 413 halfway through."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Any:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        kwargs.setdefault("data-max-bytes", limit)
+        kwargs.setdefault(
+            "data-too-large",
+            _l("This file is larger than the %(mb)d MB the server accepts.", mb=limit // (1024 * 1024)),
+        )
+        return super().__call__(field, **kwargs)

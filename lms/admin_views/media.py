@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import TenantModelView
-from lms.admin_views.forms import AdminForm, enum_choices, enum_coerce, stripped
+from lms.admin_views.forms import AdminForm, LargeFileInput, enum_choices, enum_coerce, stripped
 from lms.admin_views.loaders import with_people
 from lms.errors import LmsError
 from lms.extensions import db
@@ -51,6 +51,7 @@ class UploadForm(AdminForm):
     )
     file = FileField(
         _l("File"),
+        widget=LargeFileInput(),
         validators=[InputRequired(_l("Choose a file to upload."))],
         description=_l("A video as MP4 or WebM, a document as PDF or Word (.docx)."),
     )

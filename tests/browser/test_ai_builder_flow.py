@@ -17,6 +17,7 @@ Screenshots: ``tests/artifacts/ai-NN-<step>.png``.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 from fpdf import FPDF
@@ -88,9 +89,18 @@ def _upload(journey: Journey) -> None:
     journey.admin_menu("Content", "Build from a document")
     expect(page.get_by_role("heading", name="Build a module from a document")).to_be_visible()
     page.get_by_label("Upload a PDF or Word document").check()
-    page.get_by_label("Document", exact=True).set_input_files(
-        {"name": FILE_NAME, "mimeType": "application/pdf", "buffer": _policy_pdf()}
+    document = page.get_by_label("Document", exact=True)
+    # A file over MAX_UPLOAD_MB (50 MB here) is refused as it is chosen, before it is sent.
+    with tempfile.TemporaryDirectory() as folder:
+        oversized = Path(folder) / "scan.pdf"
+        with oversized.open("wb") as file:
+            file.truncate(51 * 1024 * 1024)  # sparse: nothing written, nothing held in memory
+        document.set_input_files(oversized)
+    assert document.evaluate("input => input.validationMessage") == (
+        "This file is larger than the 50 MB the server accepts."
     )
+    document.set_input_files({"name": FILE_NAME, "mimeType": "application/pdf", "buffer": _policy_pdf()})
+    assert document.evaluate("input => input.validationMessage") == ""
     journey.shot("upload")
     page.get_by_role("button", name="Build the proposal").click()
     expect(page.get_by_role("heading", name=FILE_NAME)).to_be_visible()
