@@ -33,7 +33,7 @@ from lms.admin_views.base import user_passes
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.models import Group, Module, ModuleGroup, Quiz, QuizQuestion, Section
-from lms.models.enums import Permission, SectionType, VideoSourceType
+from lms.models.enums import Permission, SectionType, VideoSourceType, VideoStatus
 from lms.models.types import row_id
 from lms.permissions import current_reach
 from lms.services import content, posters, reader, uploads, video
@@ -162,6 +162,7 @@ class Builder:
 
     module: Module
     sections: list[Section]
+    video_states: dict[int, VideoStatus | None] = field(default_factory=dict)  # by section, as learners get it
     quiz: Quiz | None = None
     questions: list[QuizQuestion] = field(default_factory=list)
     may_edit_quiz: bool = False
@@ -198,11 +199,15 @@ class ModuleBuilderMixin:
             db.session.scalars(
                 sa.select(Section)
                 .where(Section.module_id == module.id)
-                .options(selectinload(Section.attachments))
+                .options(selectinload(Section.attachments), selectinload(Section.media_asset))
                 .order_by(Section.sort_order, Section.id)
             )
         )
-        page = Builder(module=module, sections=sections)
+        page = Builder(
+            module=module,
+            sections=sections,
+            video_states={section.id: video.current_status(section, section.media_asset) for section in sections},
+        )
         if user_passes(Permission.MANAGE_QUIZZES):
             page.may_edit_quiz = True
             page.quiz = db.session.scalar(sa.select(Quiz).where(Quiz.module_id == module.id))

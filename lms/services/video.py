@@ -180,7 +180,7 @@ def player(
         raise ValueError("the asset is not the section's")
     if section.media_asset_id is not None and asset is None:
         return None  # detached from a deleted asset
-    status = section.video_status if asset is None else ASSET_STATUS.get(asset.status)
+    status = current_status(section, asset)
     if status is None and asset is not None:
         return None  # the asset is being deleted
     if status is VideoStatus.PENDING:
@@ -210,6 +210,13 @@ def player(
     if not template:
         return Player("unconfigured", setting="TARGETVIDEO_EMBED_URL")
     return Player("iframe", src=template.replace("{id}", quote(section.video_stream_id or "", safe="")))
+
+
+def current_status(section: Section, asset: MediaAsset | None) -> VideoStatus | None:
+    """A section's video status now: its asset's, when it has one (the media job settles it
+    after the section was saved), else the one saved with the section. None for an asset
+    being deleted."""
+    return section.video_status if asset is None else ASSET_STATUS.get(asset.status)
 
 
 def ready_upload(section_id: int | None) -> sa.Select[tuple[MediaAsset, Module]]:

@@ -205,6 +205,13 @@ def test_hr_previewing_sees_why_a_video_does_not_play(hr: FlaskClient, videos: V
     assert note in response.get_data(as_text=True)
 
 
+def test_the_builder_lists_which_sections_videos_do_not_play_yet(hr: FlaskClient, videos: Videos) -> None:
+    page = hr.get(f"/admin/modules/edit/?id={videos.module_id}").text
+
+    states = re.findall(r'<span class="badge badge-(\w+) lms-video-state">([^<]+)</span>', page)
+    assert states == [("secondary", "Video being processed"), ("danger", "Video could not be processed")]
+
+
 def test_the_preview_plays_an_upload_from_its_own_route(hr: FlaskClient, videos: Videos) -> None:
     page = hr.get(f"/admin/modules/preview/?id={videos.module_id}&section={videos.sections['upload']}").text
     src = re.search(r'<source src="([^"]+)"', page).group(1).replace("&amp;", "&")
