@@ -85,6 +85,8 @@ OTHER_LEARNER_ROUTES = {
     "learner.chat_messages",  # JSON the chat pages poll
     "learner.module_chat_messages",
     "learner.event_calendar_file",  # .ics downloads
+    "learner.section_video",  # an uploaded video's bytes and its still, played on the module page
+    "learner.section_poster",
 }
 ADMIN_PAGES: dict[str, str | Callable[[Page], str]] = {
     "admin-home": "/admin/",
