@@ -250,6 +250,27 @@ def gunicorn(env: dict[str, str], workers: int, threads: int) -> Iterator[int]:
         server.wait(timeout=30)
 
 
+FLOOR_REQUESTS = 400
+
+
+def floor(visitor: Browser, learner: Browser) -> None:
+    """The cost under every page, one client, median of sequential requests: a static file, the
+    signed-out sign-in page (no SQL), and a signed-in 404 (the user's one statement, a small page)."""
+    print("| request | status | p50 ms |\n|---|---|---|")
+    for name, browser, path in (
+        ("a static file", visitor, "/static/css/mojster.css"),
+        ("the sign-in page, signed out", visitor, "/login"),
+        ("a signed-in 404", learner, "/no-such-page"),
+    ):
+        times = []
+        for _ in range(FLOOR_REQUESTS):
+            started = time.perf_counter()
+            response, _ = browser.request("GET", path)
+            times.append((time.perf_counter() - started) * 1000)
+        print(f"| {name} | {response.status} | {statistics.median(times[FLOOR_REQUESTS // 10 :]):.1f} |", flush=True)
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="default: $DATABASE_URL")
@@ -262,6 +283,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
     parser.add_argument("--query", default="safety", help="the catalog search word (default safety)")
     parser.add_argument("--pages", nargs="*", default=list(PAGES), help="pages to load (default: every learner page)")
+    parser.add_argument(
+        "--floor", action="store_true", help="first, the median of what serving anything costs (static, sign-in, 404)"
+    )
     arguments = parser.parse_args()
     if not arguments.database_url:
         parser.error("set DATABASE_URL or --database-url (PostgreSQL, at the latest migration)")
@@ -284,6 +308,8 @@ def main() -> None:
         module_id = re.search(rb'href="/modules/(\d+)"', catalog)
         if module_id is None:
             raise SystemExit("no module on /modules")
+        if arguments.floor:
+            floor(Browser(port), browsers[0])
         print(HEADER)
         for template in arguments.pages:
             page = template.format(query=arguments.query, module_id=module_id.group(1).decode())
