@@ -87,6 +87,20 @@ njihove sicer samo prav zelo več manj vsakega vsakem vsem vseh kadar kateremu
 """
 _STOP_WORDS_SL = frozenset(_STOP_WORDS_TEXT_SL.split())
 STOP_WORDS = _STOP_WORDS_EN | _STOP_WORDS_SL
+# The word before a term tells what it is, near enough for a distractor: after an article or a
+# preposition a thing ("the horn", "v skladišču"), after a modal or "to" an action ("must hold",
+# "mora voziti"). A wrong option of the answer's kind reads as a real answer, not as a misfit.
+_BEFORE_THINGS_TEXT = """
+a an the this that these those each every any some no our your their his her its my of in on at for with from
+into by per about during under over v na pri po za o od do iz k h s z pod nad med pred ob brez
+"""
+_BEFORE_THINGS = frozenset(_BEFORE_THINGS_TEXT.split())
+_BEFORE_ACTIONS_TEXT = """
+must may can should will shall would could might to never always not do does lahko mora morajo moramo morate
+sme smejo ne naj bo
+"""
+_BEFORE_ACTIONS = frozenset(_BEFORE_ACTIONS_TEXT.split())
+THING, ACTION = "thing", "action"
 
 
 class GenerationFailed(LmsError):
@@ -287,6 +301,7 @@ class _Analysis:
     surface: dict[str, str]  # term → how the document writes it
     mentions: Counter[str]  # term → how often the document has it
     statements: list[_Statement]
+    roles: dict[str, str | None] = field(default_factory=dict)  # term → THING, ACTION or None
 
 
 class OfflineGenerator:
@@ -470,14 +485,16 @@ def _analyse(blocks: list[Block]) -> _Analysis:
     counts: Counter[str] = Counter()
     spread: dict[str, set[int]] = defaultdict(set)
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    roles: dict[str, Counter[str | None]] = defaultdict(Counter)
     for index, block in enumerate(blocks):
         section = section_of.get(index, 0)
         for sentence in _sentences(block):
             sentences.append(_Statement(sentence, index, section))
-            for term, surface in _phrases(sentence):
+            for term, surface, role in _phrases(sentence):
                 counts[term] += 1
                 spread[term].add(section)
                 surfaces[term][surface] += 1
+                roles[term][role] += 1
     # A term is met at least twice — once is chance, and a verb like "checks" rarely repeats —
     # unless the document is so short that nothing repeats.
     least = 2 if sum(count >= 2 for count in counts.values()) >= 8 else 1
@@ -502,7 +519,22 @@ def _analyse(blocks: list[Block]) -> _Analysis:
         if sentence.spans:
             sentence.score = sum(scores[term] for term in sentence.terms) / math.sqrt(words)
             statements.append(sentence)
-    return _Analysis(spans, title, terms, scores, surface, Counter({term: counts[term] for term in terms}), statements)
+    return _Analysis(
+        spans,
+        title,
+        terms,
+        scores,
+        surface,
+        Counter({term: counts[term] for term in terms}),
+        statements,
+        {term: _main_role(roles[term]) for term in terms},
+    )
+
+
+def _main_role(seen: Counter[str | None]) -> str | None:
+    """The role a term mostly has where the word before it tells one."""
+    told = Counter({role: count for role, count in seen.items() if role is not None})
+    return told.most_common(1)[0][0] if told else None
 
 
 def _sentences(block: Block) -> list[str]:
@@ -512,8 +544,9 @@ def _sentences(block: Block) -> list[str]:
     return [sentence.strip() for text in texts for sentence in _SENTENCE_SPLIT.split(text) if sentence.strip()]
 
 
-def _phrases(sentence: str) -> Iterable[tuple[str, str]]:
-    """Candidate terms of a sentence: 1-3 words, no stop word at either end, none inside a unigram."""
+def _phrases(sentence: str) -> Iterable[tuple[str, str, str | None]]:
+    """Candidate terms of a sentence: 1-3 words, no stop word at either end, none inside a unigram;
+    each with the role the word before it gives it (``_role``)."""
     words = _WORD.findall(sentence)
     for size in (1, 2, 3):
         for start in range(len(words) - size + 1):
@@ -525,7 +558,15 @@ def _phrases(sentence: str) -> Iterable[tuple[str, str]]:
                 continue
             if any(word in STOP_WORDS for word in lowered[1:-1]):
                 continue
-            yield " ".join(lowered), " ".join(window)
+            yield " ".join(lowered), " ".join(window), _role(words[start - 1].lower() if start else None)
+
+
+def _role(before: str | None) -> str | None:
+    if before in _BEFORE_THINGS:
+        return THING
+    if before in _BEFORE_ACTIONS:
+        return ACTION
+    return None
 
 
 def _drop_nested(terms: list[str], counts: Counter[str]) -> list[str]:
@@ -627,7 +668,9 @@ def _answer_term(statement: _Statement, words: int | None = None) -> str | None:
 
 
 def _distractors(analysis: _Analysis, term: str, text: str, count: int, seed: str) -> list[str]:
-    """Other key terms of the document, the same length as the answer first, absent from the text."""
+    """Other key terms of the document, absent from the text: of the answer's kind (a thing for a
+    thing, an action for an action) and length first, then of its length and no known kind, then
+    of its length, then any; the best-ranked few of each, in a seeded order."""
     lowered = text.casefold()
     answer_words = set(term.split())
     others = [
@@ -635,10 +678,23 @@ def _distractors(analysis: _Analysis, term: str, text: str, count: int, seed: st
         for other in analysis.terms
         if other != term and not _has_term(lowered, other) and not answer_words & set(other.split())
     ]
+    role = analysis.roles.get(term)
     same_length = [other for other in others if other.count(" ") == term.count(" ")]
-    pool = same_length[: count * 3] if len(same_length) >= count else others[: count * 3]
-    _rng(seed, term).shuffle(pool)
-    return pool[:count]
+    tiers = (
+        [other for other in same_length if role is not None and analysis.roles.get(other) == role],
+        [other for other in same_length if analysis.roles.get(other) is None],
+        same_length,
+        others,
+    )
+    rng = _rng(seed, term)
+    chosen: list[str] = []
+    for tier in tiers:
+        pool = [other for other in tier if other not in chosen][: count * 3]
+        rng.shuffle(pool)
+        chosen += pool[: count - len(chosen)]
+        if len(chosen) == count:
+            break
+    return chosen
 
 
 def _options(right: list[str], wrong: list[str], seed: str) -> list[dict[str, Any]]:

@@ -129,6 +129,39 @@ def test_sections_are_titled_without_the_documents_numbering() -> None:
     assert titles == ["Scope", "Loads", "2024 targets"]
 
 
+FORKLIFTS = """# Forklift safety
+
+## Before you drive
+Only trained operators may drive a forklift. Every operator must hold a valid licence issued by the safety office.
+Check the brakes, the horn and the tyres at the start of every shift. Report any defect to the shift supervisor.
+
+## Loads
+Never lift a load heavier than the rated capacity shown on the data plate. Keep the load low while moving.
+Pallets must be inspected for broken boards before lifting. A damaged pallet goes to the repair area.
+
+## Pedestrians
+Pedestrians have right of way in marked walkways. Sound the horn at blind corners and at doorways.
+Operators must wear a high-visibility vest in the warehouse and must drive slowly near the doorways.
+"""
+
+
+def test_a_blank_action_is_offered_actions_and_a_blank_thing_things() -> None:
+    draft = OfflineGenerator().draft(list(text_document(FORKLIFTS).blocks), "en")
+    blanks = {
+        question["text"]: sorted(option["text"] for option in question["options"])
+        for question in draft["questions"]
+        if question["type"] == "SINGLE_CHOICE"
+    }
+
+    assert blanks["Complete: Every operator must ____ a valid licence issued by the safety office."] == [
+        "drive",
+        "hold",
+        "lift",
+        "wear",
+    ]
+    assert all("horn" not in options or "drive" not in options for options in blanks.values())
+
+
 def test_section_html_is_escaped_and_keeps_tables() -> None:
     blocks = [
         Block("heading", "Rules", level=1),
