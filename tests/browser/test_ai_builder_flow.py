@@ -90,6 +90,7 @@ def _upload(journey: Journey) -> None:
     expect(page.get_by_role("heading", name="Build a module from a document")).to_be_visible()
     page.get_by_label("Upload a PDF or Word document").check()
     document = page.get_by_label("Document", exact=True)
+    page.wait_for_load_state("load")  # the page's scripts have run
     # A file over MAX_UPLOAD_MB (50 MB here) is refused as it is chosen, before it is sent.
     with tempfile.TemporaryDirectory() as folder:
         oversized = Path(folder) / "scan.pdf"

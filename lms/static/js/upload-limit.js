@@ -15,5 +15,8 @@
 
   document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
     input.addEventListener("change", function () { check(input); });
+    if (input.files && input.files.length) {
+      check(input);  // chosen before this script ran
+    }
   });
 })();
