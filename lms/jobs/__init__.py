@@ -312,6 +312,15 @@ def _app_for_job() -> Flask:
     return _worker_app
 
 
+def last_attempt() -> bool:
+    """Whether a failure now is the job's last: inline there is no retry, and under RQ none is
+    left. A job whose failure may be passing (storage unreachable) raises to be retried while
+    it can, and records the failure for the user on its last try instead of leaving its row
+    "in progress" for ever."""
+    rq_job = get_current_job()
+    return rq_job is None or not rq_job.retries_left
+
+
 def run_job(
     path: str,
     args: Sequence[Any],

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.errors import LmsError
 from lms.extensions import db
 from lms.i18n import tenant_locale
-from lms.jobs import enqueue, job
+from lms.jobs import enqueue, job, last_attempt
 from lms.models import MediaAsset, Module, Section, Tenant, User
 from lms.models.enums import AuditAction, MediaAssetStatus, MediaAssetType, MediaProvider
 from lms.services import plans, posters, video
@@ -220,6 +220,11 @@ def process(asset_id: int) -> None:
         _settle(asset, MediaAssetStatus.FAILED, str(error))
     except MissingFile:
         _settle(asset, MediaAssetStatus.FAILED, str(_l("The stored file is missing; upload it again.")))
+    except storage.failures:
+        if not last_attempt():
+            raise  # RQ retries: the storage may answer again
+        log.exception("media asset %s: the storage failed on the last try", asset.id)
+        _settle(asset, MediaAssetStatus.FAILED, str(_l("The stored file could not be read; upload it again.")))
     else:
         _settle(asset, MediaAssetStatus.READY, None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from lms.extensions import db
-from lms.jobs import job
+from lms.jobs import job, last_attempt
 from lms.models import ChangelogEntry, Tag
 from lms.tenancy import tenant_context
 
@@ -32,3 +32,11 @@ def always_fails() -> None:
 @job()
 def say(text: str) -> None:
     log.warning("sample job says %s", text)
+
+
+@job()
+def fails_unless_last() -> None:
+    """Fails while RQ has retries left, as a job whose trouble may pass; succeeds on its last try."""
+    log.warning("last attempt: %s", last_attempt())
+    if not last_attempt():
+        raise RuntimeError("failing while retries are left")

@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from flask import Flask
 from redis import Redis
 from rq import Queue
-from rq.registry import FailedJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from lms.extensions import db
-from lms.jobs import enqueue, get_queue
+from lms.jobs import enqueue, get_queue, last_attempt
 from lms.models import ChangelogEntry, Tag, Tenant
 from lms.tenancy import tenant_context, unscoped
-from tests.jobs.sample_jobs import add_tag, always_fails, publish_changelog
+from tests.jobs.sample_jobs import add_tag, always_fails, fails_unless_last, publish_changelog
 from tests.jobs.workers import run_burst_worker, worker_env
 
 
@@ -103,6 +103,34 @@ def test_failed_job_is_kept_for_retry_and_writes_nothing(
     assert job_id not in FailedJobRegistry(queue=queue).get_job_ids()
     with app.app_context(), unscoped("test"):
         assert _changelog_titles() == []
+
+
+def test_a_job_knows_when_its_failure_is_the_last(
+    app: Flask, committed: None, redis: Redis, database_url: str, redis_url: str
+) -> None:
+    with app.app_context():
+        enqueue(fails_unless_last)
+        job_id = get_queue("default").job_ids[0]
+    env = worker_env(app, database_url, redis_url)
+
+    first = run_burst_worker(env)
+
+    assert "last attempt: False" in first.stdout + first.stderr
+    queue = Queue("default", connection=redis)
+    job = queue.fetch_job(job_id)
+    assert job.get_status() == "scheduled"
+    # Its retries used up, as after the last interval: RQ's own state, set through RQ's API.
+    ScheduledJobRegistry(queue=queue).remove(job)
+    job.retries_left = 0
+    job.save()
+    queue.enqueue_job(job)
+
+    last = run_burst_worker(env)
+
+    assert "last attempt: True" in last.stdout + last.stderr
+    assert queue.fetch_job(job_id).get_status() == "finished"
+    with app.app_context():
+        assert last_attempt(), "inline, every try is the last"
 
 
 def test_the_schedule_is_a_valid_rq_cron_configuration_with_the_outbox_relay_every_minute(redis: Redis) -> None:

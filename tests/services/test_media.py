@@ -176,6 +176,20 @@ def test_a_cut_off_video_fails_with_a_message(world: TwoTenants) -> None:
     assert asset.error == "The video file is damaged or incomplete; upload it again."
 
 
+def test_storage_failing_on_the_last_try_fails_the_asset_with_a_message(world: TwoTenants, app_ctx: Flask) -> None:
+    asset = _upload(world, pdf_bytes("Wear a helmet on the site."), MediaAssetType.DOCUMENT)
+    stored = Path(app_ctx.config["STORAGE_DIR"]) / asset.storage_path
+    stored.unlink()
+    stored.mkdir()  # a directory where the file was: reading it fails, as a broken disk would
+    try:
+        media.process_asset(world.acme.id, asset.id)  # inline: this try is the last
+    finally:
+        stored.rmdir()
+
+    assert asset.status is MediaAssetStatus.FAILED
+    assert asset.error == "The stored file could not be read; upload it again."
+
+
 def test_processing_twice_changes_nothing_more(world: TwoTenants) -> None:
     asset = _processed(world, mp4_bytes(seconds=30), MediaAssetType.VIDEO)
     asset.duration_seconds = 31  # a later edit the second run must not overwrite
