@@ -180,6 +180,15 @@ class AiBuilderView(AccessMixin, RichTextMixin, BaseView):
         flash(done, "success")
         return redirect(self.get_url(".build_view", id=build.id))
 
+    def _chosen(self, changes: dict[str, tuple[Any, str]]) -> Response | tuple[str, int]:
+        """The change the pressed button (``do``) names; an unknown one is a 400 (a build of
+        another company a 404 first)."""
+        change = changes.get(request.form.get("do", ""))
+        if change is None:
+            self._build()
+            abort(400)
+        return self._change(*change)
+
     @expose("/retry/", methods=("POST",))
     def retry_view(self) -> Response | tuple[str, int]:
         return self._change(ai_builds.retry, _("The build starts again."))
@@ -205,11 +214,7 @@ class AiBuilderView(AccessMixin, RichTextMixin, BaseView):
                 _("The section is written again."),
             ),
         }
-        change = changes.get(request.form.get("do", ""))
-        if change is None:
-            self._build()
-            abort(400)
-        return self._change(*change)
+        return self._chosen(changes)
 
     @expose("/question/", methods=("POST",))
     def question_view(self) -> Response | tuple[str, int]:
@@ -227,11 +232,7 @@ class AiBuilderView(AccessMixin, RichTextMixin, BaseView):
                 _("The question is written again."),
             ),
         }
-        change = changes.get(request.form.get("do", ""))
-        if change is None:
-            self._build()
-            abort(400)
-        return self._change(*change)
+        return self._chosen(changes)
 
     @expose("/accept/", methods=("POST",))
     def accept_view(self) -> Response | tuple[str, int]:

@@ -846,10 +846,7 @@ class ChatCompletionsGenerator:
             section = data.get("section") if isinstance(data, Mapping) else None
             if not isinstance(section, Mapping):
                 raise GenerationFailed(_("The answer has no section."))
-            section = {**section, "id": section_id}
-            sections = [section if s.get("id") == section_id else s for s in draft.get("sections", [])]
-            checked = validate_draft({**_without_blocks(draft), "sections": sections}, len(blocks))
-            return _find(checked["sections"], section_id, _("There is no section %(id)s in the draft."))
+            return _revised(draft, "sections", {**section, "id": section_id}, len(blocks))
 
         return self._ask([{"role": "system", "content": system}, {"role": "user", "content": user}], check)
 
@@ -868,9 +865,7 @@ class ChatCompletionsGenerator:
             if not isinstance(question, Mapping):
                 raise GenerationFailed(_("The answer has no question."))
             question = {**question, "id": question_id, "section": current.get("section")}
-            questions = [question if q.get("id") == question_id else q for q in draft.get("questions", [])]
-            checked = validate_draft({**_without_blocks(draft), "questions": questions}, len(blocks))
-            return _find(checked["questions"], question_id, _("There is no question %(id)s in the draft."))
+            return _revised(draft, "questions", question, len(blocks))
 
         return self._ask([{"role": "system", "content": system}, {"role": "user", "content": user}], check)
 
@@ -930,6 +925,14 @@ class ChatCompletionsGenerator:
         except (KeyError, IndexError, TypeError):
             raise GenerationFailed(_("The AI service's response was not in the chat-completions format.")) from None
         return content if isinstance(content, str) else ""
+
+
+def _revised(draft: Mapping[str, Any], key: str, item: dict[str, Any], block_count: int) -> dict[str, Any]:
+    """``item`` checked in its place in the draft (``key``: "sections" or "questions"), as the
+    whole draft is checked."""
+    items = [item if other.get("id") == item["id"] else other for other in draft.get(key, [])]
+    checked = validate_draft({**_without_blocks(draft), key: items}, block_count)
+    return next(other for other in checked[key] if other["id"] == item["id"])
 
 
 def _numbered(blocks: list[Block]) -> str:
