@@ -17,7 +17,6 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectField, TextAreaField
@@ -28,6 +27,7 @@ from lms.admin_views.forms import LargeFileInput
 from lms.admin_views.rich_text import RichTextMixin, rich_text_settings
 from lms.errors import LmsError
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.i18n import label
 from lms.models import AiModuleBuild
 from lms.models.enums import Permission
@@ -35,7 +35,7 @@ from lms.models.types import row_id
 from lms.services import ai_builds
 
 
-class StartForm(FlaskForm):
+class StartForm(LmsForm):
     source = RadioField(
         _l("Source"),
         choices=[
@@ -55,7 +55,7 @@ class StartForm(FlaskForm):
     language = SelectField(_l("Language of the module"), choices=[("sl", _l("Slovenian")), ("en", _l("English"))])
 
 
-class BuildPageForm(FlaskForm):
+class BuildPageForm(LmsForm):
     """Only the CSRF token: the review forms' fields are the proposal's own, read by name."""
 
 

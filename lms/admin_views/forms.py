@@ -32,6 +32,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, FileInput, ListWidget
 
 from lms.extensions import db
+from lms.forms import FORM_MESSAGES, FormMessages
 from lms.i18n import LABELS, label
 from lms.models.types import integer_range
 
@@ -39,7 +40,12 @@ LANGUAGES = [("sl", "Slovenščina"), ("en", "English")]
 
 
 class AdminForm(BaseForm):
-    """Every admin form: lazy error messages become text once validation is done (see above)."""
+    """Every admin form: lazy error messages become text once validation is done (see above);
+    WTForms' own messages in the tenant's language (``lms.forms``)."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> FormMessages:
+            return FORM_MESSAGES
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

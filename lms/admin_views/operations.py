@@ -11,7 +11,6 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from lms.admin_views import CATEGORIES
 from lms.admin_views.base import AccessMixin
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.models.enums import Permission, TenantRole
 from lms.permissions import OPERATIONS_ROLES, is_platform_staff
 from lms.services import operations
@@ -28,11 +28,11 @@ def _operates(role: TenantRole | None, permissions: frozenset[Permission]) -> bo
     return role in OPERATIONS_ROLES
 
 
-class RunNowForm(FlaskForm):
+class RunNowForm(LmsForm):
     job = HiddenField(validators=[DataRequired(), Length(max=200)])
 
 
-class RetryForm(FlaskForm):
+class RetryForm(LmsForm):
     job_id = HiddenField(validators=[DataRequired(), Length(max=100)])
 
 

@@ -18,7 +18,6 @@ from flask_admin.form import Select2Field, Select2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Query, lazyload, selectinload
@@ -34,6 +33,7 @@ from lms.admin_views.loaders import MemberLoader, groups_within, with_people
 from lms.auth.forms import email_address
 from lms.errors import LmsError
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.i18n import label
 from lms.models import AuditLog, EmailPreference, Group, Membership, User, UserGroup, UserPermission
 from lms.models.enums import AuditAction, Permission, TenantRole
@@ -110,7 +110,7 @@ def _scope_text(view: Any, context: Any, model: UserPermission, name: str) -> st
     return ", ".join(g.group_names.get(i, f"#{i}") for i in ids)
 
 
-class InviteForm(FlaskForm):
+class InviteForm(LmsForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), email_address(), Length(max=254)])
     role = RoleField(_l("Role"), default=TenantRole.EMPLOYEE.name, coerce=enum_coerce(TenantRole))
 

@@ -16,7 +16,6 @@ from flask_admin.model.template import BaseListRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, TextAreaField
@@ -28,6 +27,7 @@ from lms.admin_views.forms import LANGUAGES, stripped
 from lms.admin_views.rich_text import RichTextField, RichTextMixin, rich_text_formatter
 from lms.auth.context import TENANT_KEY, enter
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.models import ChangelogEntry, Tenant
 from lms.models.enums import AuditAction
 from lms.models.types import utcnow
@@ -36,7 +36,7 @@ from lms.services.plans import PlanLimitReached, check_plan_change
 from lms.services.tenants import SLUG_PATTERN, timezones
 
 
-class EnterCompanyForm(FlaskForm):
+class EnterCompanyForm(LmsForm):
     reason = TextAreaField(
         _l("Reason"),
         filters=[stripped],

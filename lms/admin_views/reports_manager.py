@@ -12,7 +12,6 @@ from flask_admin import BaseView, expose
 from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import Form, IntegerField
@@ -24,6 +23,7 @@ from lms.bad_input import RowIdField
 from lms.charts import bars, line
 from lms.error_pages import ErrorAnswer, render_error
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.models import Group
 from lms.models.enums import Permission
 from lms.models.types import MAX_ID, utcnow
@@ -39,7 +39,7 @@ class DashboardQuery(Form):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
-class RemindForm(FlaskForm):
+class RemindForm(LmsForm):
     group = RowIdField(validators=[DataRequired()])
 
 

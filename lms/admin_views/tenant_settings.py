@@ -16,7 +16,6 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -24,6 +23,7 @@ from lms.admin_views import CATEGORIES
 from lms.admin_views.base import AccessMixin
 from lms.admin_views.forms import LANGUAGES, enum_coerce, stripped
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.i18n import label
 from lms.models.enums import Permission, TenantPlan, TenantRole, TenantTheme
 from lms.permissions import can_manage_settings
@@ -42,7 +42,7 @@ def _choices(enum_cls: type[TenantTheme | TenantPlan]) -> Any:
     return lambda: [(member.name, label(member)) for member in enum_cls]
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(LmsForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)], filters=[stripped])
     locale = SelectField(_l("Language"), choices=LANGUAGES)
     theme = SelectField(_l("Theme"), choices=_choices(TenantTheme), coerce=enum_coerce(TenantTheme))

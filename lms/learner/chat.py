@@ -26,12 +26,12 @@ from flask import get_template_attribute, redirect, render_template, request, ur
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.extensions import db, limiter
+from lms.forms import LmsForm
 from lms.learner import bp
 from lms.models import ChatMessage
 from lms.models.enums import ChatMessageType
@@ -41,7 +41,7 @@ from lms.services import chat
 POST_LIMIT = "20 per minute"
 
 
-class ChatPostForm(FlaskForm):
+class ChatPostForm(LmsForm):
     body = TextAreaField(
         _l("Message"),
         validators=[
@@ -51,7 +51,7 @@ class ChatPostForm(FlaskForm):
     )
 
 
-class ChatCursorForm(FlaskForm):
+class ChatCursorForm(LmsForm):
     """Where a poll or a scroll continues: after the newest message shown, or before the oldest."""
 
     class Meta:

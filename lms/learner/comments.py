@@ -17,13 +17,13 @@ from flask import flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.bad_input import RowIdField
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.learner import bp, reader
 from lms.models import Module
 from lms.models.types import utcnow
@@ -32,7 +32,7 @@ from lms.services import comments
 from lms.services.comments import BODY_MAX, ShownComment
 
 
-class CommentForm(FlaskForm):
+class CommentForm(LmsForm):
     """A new comment, a reply (``parent_id``) or the author's edit of a comment."""
 
     body = TextAreaField(
@@ -45,7 +45,7 @@ class CommentForm(FlaskForm):
     parent_id = RowIdField(validators=[Optional()])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(LmsForm):
     """The state wanted, so a double click resolves (or reopens) once."""
 
     resolved = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])

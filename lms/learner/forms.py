@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from lms.bad_input import RowIdField
+from lms.forms import LmsForm
 from lms.i18n import LABELS
 from lms.models.enums import Difficulty
 
 
-class CatalogFilterForm(FlaskForm):
+class CatalogFilterForm(LmsForm):
     """GET filters of the catalog; a bad value is a field error and the filter is ignored."""
 
     class Meta:
@@ -46,7 +46,7 @@ class CatalogFilterForm(FlaskForm):
     )
 
 
-class SelfAssessmentForm(FlaskForm):
+class SelfAssessmentForm(LmsForm):
     """A 1-5 choice, each step named, so the learner picks a meaning rather than a number (issue 14, item 7)."""
 
     rating = RadioField(
@@ -68,16 +68,16 @@ class SelfAssessmentForm(FlaskForm):
     note = TextAreaField(_l("Note for yourself"), validators=[Optional(), Length(max=2000)])
 
 
-class PinForm(FlaskForm):
+class PinForm(LmsForm):
     pinned = BooleanField()
     next = HiddenField()
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(LmsForm):
     """A POST with nothing but its CSRF token."""
 
 
-class QuizSubmitForm(FlaskForm):
+class QuizSubmitForm(LmsForm):
     """The attempt being submitted; its answers are the ``q-<question id>`` fields (``chosen_answers``)."""
 
     attempt_id = RowIdField(validators=[InputRequired()])
@@ -95,7 +95,7 @@ def chosen_answers(formdata: MultiDict[str, str]) -> dict[int, list[int]]:
     }
 
 
-class LeaderboardFilterForm(FlaskForm):
+class LeaderboardFilterForm(LmsForm):
     """GET filters of the leaderboard; the view fills the group choices with the tenant's groups."""
 
     class Meta:
@@ -110,7 +110,7 @@ class LeaderboardFilterForm(FlaskForm):
     )
 
 
-class SuggestionForm(FlaskForm):
+class SuggestionForm(LmsForm):
     """A new knowledge suggestion."""
 
     title = StringField(
@@ -119,13 +119,13 @@ class SuggestionForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
-class VoteForm(FlaskForm):
+class VoteForm(LmsForm):
     """The vote button sends the state it wants, so a double click sets the same state twice."""
 
     voted = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])
 
 
-class SuggestionCommentForm(FlaskForm):
+class SuggestionCommentForm(LmsForm):
     body = TextAreaField(
         _l("Comment"), validators=[InputRequired(message=_l("Write a comment first.")), Length(max=5000)]
     )

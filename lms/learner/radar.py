@@ -13,19 +13,19 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.i18n import LABELS
 from lms.learner import bp
 from lms.permissions import current_rights, submit_required
 from lms.services import radar
 
 
-class RadarPostForm(FlaskForm):
+class RadarPostForm(LmsForm):
     """A link to share; the address itself is judged by ``radar.clean_url``."""
 
     url = StringField(
@@ -41,7 +41,7 @@ class RadarPostForm(FlaskForm):
     )
 
 
-class RadarSaveForm(FlaskForm):
+class RadarSaveForm(LmsForm):
     """The save button sends the state it wants, so a double click sets the same state twice."""
 
     saved = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])

@@ -15,11 +15,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField
 
 from lms.extensions import db
+from lms.forms import LmsForm
 from lms.i18n import LABELS
 from lms.learner import bp
 from lms.learner.forms import EmptyForm
@@ -27,7 +27,7 @@ from lms.models.enums import EmailFrequency
 from lms.services import calendar_feed, email_preferences
 
 
-class EmailSettingsForm(FlaskForm):
+class EmailSettingsForm(LmsForm):
     frequency = RadioField(
         _l("How often should we email you?"),
         choices=[(f.name, LABELS[f]) for f in EmailFrequency],

@@ -13,16 +13,16 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms.validators import Optional
 
 from lms.bad_input import RowIdField
 from lms.extensions import db, limiter
+from lms.forms import LmsForm
 from lms.learner import bp
 from lms.services import usage
 
 
-class PingForm(FlaskForm):
+class PingForm(LmsForm):
     """The tab's current session, none on its first ping."""
 
     class Meta:

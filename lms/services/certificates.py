@@ -115,10 +115,13 @@ def expiry(completed_at: datetime, validity_months: int | None) -> datetime | No
     return None if validity_months is None else add_months(completed_at, validity_months)
 
 
+# One alias for the process: a new one per call made SQLAlchemy work out its columns again on every page.
+_SUCCESSOR = aliased(Certificate, name="successor")
+
+
 def is_newest(certificate: type[Certificate] = Certificate) -> sa.ColumnElement[bool]:
     """SQL: ``certificate`` (the entity or an alias) has no successor — it is the newest of its chain."""
-    successor = aliased(Certificate)
-    return ~sa.select(successor.id).where(successor.previous_certificate_id == certificate.id).exists()
+    return ~sa.select(_SUCCESSOR.id).where(_SUCCESSOR.previous_certificate_id == certificate.id).exists()
 
 
 def newest_certificate(user_id: int, module_id: int) -> Certificate | None:

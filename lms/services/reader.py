@@ -105,13 +105,17 @@ def open_module(user_id: int, module: Module, section_id: int | None) -> ReaderP
     )
 
 
+# Built once: composing loader options resolves the relationships anew each time.
+_SECTION_LOADS = (selectinload(Section.attachments), selectinload(Section.media_asset))
+
+
 def _sections(module: Module) -> list[Section]:
     """In reading order, with their attachments and video assets (one query for each kind)."""
     return list(
         db.session.scalars(
             sa.select(Section)
             .where(Section.module_id == module.id)
-            .options(selectinload(Section.attachments), selectinload(Section.media_asset))
+            .options(*_SECTION_LOADS)
             .order_by(Section.sort_order, Section.id)
         )
     )
@@ -147,8 +151,11 @@ class _LearnerMarks:
     certificate: Certificate | None
 
 
+_NEWEST = aliased(Certificate, name="newest")
+
+
 def _learner_marks(user_id: int, module: Module) -> _LearnerMarks:
-    newest = aliased(Certificate, name="newest")
+    newest = _NEWEST
     row = db.session.execute(
         sa.select(
             sa.select(UserPinnedModule.id)
