@@ -137,7 +137,9 @@ def _tenant_tables_in(statement: Any) -> set[str]:
     return {table.name for table in visitors.iterate(statement) if isinstance(table, sa.Table) and table in owned}
 
 
+@functools.lru_cache(maxsize=1024)
 def _criteria(tenant_id: int) -> Any:
+    """One option per tenant, built once per process: building it was a part of every statement's cost."""
     return with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 

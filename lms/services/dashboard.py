@@ -100,6 +100,10 @@ def _expiry_order(card: Card) -> tuple[bool, datetime, str]:
     return (expires is None, expires or datetime.max.replace(tzinfo=utcnow().tzinfo), card.module.title)
 
 
+# One alias for the process: a new one per call made SQLAlchemy work out its columns on every page.
+_REVIEW = aliased(UserModuleReview, name="review")
+
+
 def dashboard(user_id: int) -> Dashboard:
     now = utcnow()
     assigned = {a.module_id: a for a in assignments(user_ids=[user_id])}
@@ -124,7 +128,7 @@ def dashboard(user_id: int) -> Dashboard:
         )
     )
     wanted = set(assigned) | set(recent) | set(pinned) | set(company)
-    review = aliased(UserModuleReview)
+    review = _REVIEW
     has_quiz = (
         sa.select(QuizQuestion.id)
         .join(Quiz, Quiz.id == QuizQuestion.quiz_id)
