@@ -246,3 +246,50 @@ def storage_check_command() -> None:
         click.echo(f"storage check failed: {problem}", err=True)
         raise SystemExit(1) from None
     click.echo(f"storage ok: {where}")
+
+
+@lms_cli.command("storage-copy")
+@click.option(
+    "--from-dir",
+    "from_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="the local storage directory to copy (default: STORAGE_DIR)",
+)
+def storage_copy_command(from_dir: str | None) -> None:
+    """Copy the files of the local storage directory into the bucket STORAGE_BACKEND=s3 names (README: storage).
+
+    Run it once after switching to a bucket, and again if it stops: a file the bucket already
+    holds is skipped. The local files stay where they are. Media assets whose files arrived
+    are recorded as the bucket's.
+    """
+    from pathlib import Path
+
+    from lms.errors import ConfigError
+    from lms.extensions import db
+    from lms.services.media import moved_to_bucket
+    from lms.storage import LocalStorage, StorageProblem, check_storage, get_storage
+    from lms.storage.moving import copy_files
+    from lms.tenancy import unscoped
+
+    if current_app.config.get("STORAGE_BACKEND", "local") != "s3":
+        click.echo("storage copy: STORAGE_BACKEND is local; set it and S3_* to the bucket to copy into", err=True)
+        raise SystemExit(1)
+    root = Path(from_dir or current_app.config["STORAGE_DIR"]).resolve()
+    try:
+        target = get_storage()
+        where = check_storage(target)
+    except (StorageProblem, ConfigError) as problem:
+        click.echo(f"storage copy failed: {problem}", err=True)
+        raise SystemExit(1) from None
+    report = copy_files(root, LocalStorage(root), target)
+    with unscoped("storage copy: every company's media assets"):
+        moved = moved_to_bucket(report.stored)
+    db.session.commit()
+    click.echo(
+        f"copied {report.copied} files ({report.copied_bytes / 1_000_000:.1f} MB) from {root} to {where}; "
+        f"{report.present} were there already; {moved} media assets now recorded in the bucket"
+    )
+    for failure in report.failed:
+        click.echo(f"not copied: {failure}", err=True)
+    if report.failed:
+        raise SystemExit(1)

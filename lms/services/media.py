@@ -462,3 +462,28 @@ def tenant_media_cleanup(tenant_id: int) -> int:
         if removed:
             db.session.execute(sa.delete(MediaAsset).where(MediaAsset.id.in_(removed)))
         return len(removed)
+
+
+def moved_to_bucket(stored: set[str]) -> int:
+    """Assets recorded on the local disk whose file (and poster) the bucket now holds are
+    recorded as the bucket's (``flask lms storage-copy``; the media library shows where each
+    lives); one whose file did not arrive stays local. Every company's, so the caller lifts
+    the tenant scope; returns how many moved."""
+    local = db.session.execute(
+        sa.select(MediaAsset.id, MediaAsset.storage_path, MediaAsset.poster_path).where(
+            MediaAsset.provider == MediaProvider.LOCAL
+        )
+    )
+    moved = [
+        asset_id
+        for asset_id, path, poster in local
+        if path is not None and path in stored and (poster is None or poster in stored)
+    ]
+    for start in range(0, len(moved), 500):
+        db.session.execute(
+            sa.update(MediaAsset)
+            .where(MediaAsset.id.in_(moved[start : start + 500]))
+            .values(provider=MediaProvider.S3)
+            .execution_options(synchronize_session=False)
+        )
+    return len(moved)
