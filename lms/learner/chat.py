@@ -36,6 +36,7 @@ from lms.learner import bp
 from lms.models import ChatMessage
 from lms.models.enums import ChatMessageType
 from lms.models.types import MAX_ID
+from lms.permissions import current_rights
 from lms.services import chat
 
 POST_LIMIT = "20 per minute"
@@ -80,7 +81,7 @@ def _room_page(chat_room: chat.Room, form: ChatPostForm, status: int = 200) -> t
         messages=messages,
         more=more,
         form=form,
-        may_confirm=chat.may_confirm(current_user, chat_room.module_id),
+        may_confirm=chat.may_confirm(current_user, chat_room.module_id, current_rights()),
         render_body=chat.render_body,
         messages_url=_url(chat_room, "messages"),
         post_url=_url(chat_room, "post"),
@@ -116,7 +117,7 @@ def _as_json(chat_room: chat.Room, messages: list[ChatMessage]) -> list[dict[str
     if not messages:
         return []
     macro = get_template_attribute("learner/_chat_message.html", "chat_message")
-    may_confirm = chat.may_confirm(current_user, chat_room.module_id)
+    may_confirm = chat.may_confirm(current_user, chat_room.module_id, current_rights())
     answers = {m.reply_to_id for m in messages if m.type is ChatMessageType.ACTION and m.reply_to_id is not None}
     confirmed = {m.id: m for m in chat.messages(answers)}
     shown = []

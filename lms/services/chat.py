@@ -44,7 +44,7 @@ from lms.models import ChatMessage, Module, ModuleMentor, NotificationDedup, Ten
 from lms.models.enums import ChatMessageType, ModuleStatus, Permission
 from lms.models.types import utcnow
 from lms.models.upserts import insert_or_ignore
-from lms.permissions import can, can_submit, role_in
+from lms.permissions import Rights, can_submit, rights_of
 from lms.services import xp
 from lms.tenancy import current_tenant_id
 
@@ -242,12 +242,14 @@ def _app_line(
     return message
 
 
-def may_confirm(actor: User, module_id: int | None) -> bool:
-    """Module managers confirm in every room; a module's mentor (an active member who may post) in its room."""
-    tenant = db.session.get(Tenant, current_tenant_id())
-    if can(actor, Permission.MANAGE_ALL_MODULES, tenant):
+def may_confirm(actor: User, module_id: int | None, rights: Rights) -> bool:
+    """Module managers confirm in every room; a module's mentor (an active member who may post) in its room.
+
+    ``rights`` are the actor's in the current company: a page has them already (``current_rights``).
+    """
+    if Permission.MANAGE_ALL_MODULES in rights.reaches:
         return True
-    if module_id is None or not can_submit(role_in(actor, tenant)):
+    if module_id is None or not can_submit(rights.role):
         return False
     mentor = sa.select(ModuleMentor.user_id).where(
         ModuleMentor.module_id == module_id, ModuleMentor.user_id == actor.id
@@ -265,7 +267,7 @@ def confirm(message_id: int, actor: User) -> bool:
         raise InvalidMessage(_l("Only a member's message can be confirmed as an answer."))
     if message.user_id == actor.id:
         raise ConfirmNotAllowed(_l("You cannot confirm your own answer."))
-    if not may_confirm(actor, message.module_id):
+    if not may_confirm(actor, message.module_id, rights_of(actor, db.session.get(Tenant, current_tenant_id()))):
         raise ConfirmNotAllowed(_l("Only the module's mentors and module managers confirm answers."))
     claimed = db.session.execute(
         sa.update(ChatMessage)
