@@ -17,8 +17,12 @@ from markupsafe import Markup, escape
 
 from lms.services import content
 
-# A tag of the kind the editor writes: "<p>", "</li>", "<br/>", "<img src=...>". "a < b" is text.
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+# What only markup has: a value that opens with a tag ("<p>", as the editor and ``clean`` write),
+# a closing tag ("</b>"), or a tag that never closes ("<br>", "<hr/>", "<img src=...>"). Plain text
+# of an older row may name a key or a placeholder ("press <Enter>", "<name>"): that alone is text,
+# and so is "a < b".
+_OPENING = re.compile(r"\s*<[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
+_MARKUP = re.compile(r"</[a-zA-Z][a-zA-Z0-9]*\s*>|<(br|hr|img)(\s[^<>]*)?/?>", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n\s*\n")
 # Elements that show something without any words in them.
 _WORDLESS = ("<img", "<hr")
@@ -26,7 +30,7 @@ _WORDLESS = ("<img", "<hr")
 
 def is_html(value: str | None) -> bool:
     """Whether a stored value is the editor's HTML rather than plain text of an older row."""
-    return bool(value) and _TAG.search(value or "") is not None
+    return bool(value) and (_OPENING.match(value or "") is not None or _MARKUP.search(value or "") is not None)
 
 
 def _paragraphs(text: str) -> Markup:

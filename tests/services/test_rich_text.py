@@ -29,7 +29,18 @@ def test_an_older_plain_value_is_shown_with_its_line_breaks_and_escaped() -> Non
 
 def test_a_value_with_a_tag_is_html_and_a_comparison_is_not() -> None:
     assert rich_text.is_html("<p>x</p>")
+    assert rich_text.is_html("Hello <b>bold</b> world")
+    assert rich_text.is_html("Line one<br>line two")
+    assert rich_text.is_html('Look: <img src="/files/a.png">')
     assert not rich_text.is_html("1 < 2 > 0")
+    assert not rich_text.is_html("Press <Enter>, then type <name>")
+
+
+def test_an_older_plain_value_naming_a_key_keeps_its_words_and_line_breaks() -> None:
+    shown = str(rich_text.as_html("Press <Enter> to start.\nThen type <your name>."))
+
+    assert shown == "<p>Press &lt;Enter&gt; to start.<br>Then type &lt;your name&gt;.</p>"
+    assert rich_text.clean("Press <Enter> to start.") == "<p>Press &lt;Enter&gt; to start.</p>"
 
 
 def test_a_summary_has_the_words_without_markup() -> None:
