@@ -281,7 +281,7 @@ def storage_copy_command(from_dir: str | None) -> None:
     except (StorageProblem, ConfigError) as problem:
         click.echo(f"storage copy failed: {problem}", err=True)
         raise SystemExit(1) from None
-    report = copy_files(root, LocalStorage(root), target)
+    report = copy_files(LocalStorage(root), target)
     with unscoped("storage copy: every company's media assets"):
         moved = moved_to_bucket(report.stored)
     db.session.commit()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lms.storage import MissingFile, Storage, check_key
+from lms.storage import LocalStorage, MissingFile, Storage, check_key
 
 PROBES = "storage-check/"  # ``check_storage``'s probe files: never anything a row names
 
@@ -42,23 +42,26 @@ def local_keys(root: Path) -> Iterator[str]:
             continue
 
 
-def copy_files(root: Path, source: Storage, target: Storage) -> CopyReport:
-    """Every file of ``source`` (the local directory ``root``) into ``target``, one stream at a time."""
+def copy_files(source: LocalStorage, target: Storage) -> CopyReport:
+    """Every file of the local directory into ``target``, one stream at a time; a file that
+    cannot be read or written is named in the report and the copy goes on."""
     report = CopyReport()
-    for key in local_keys(root):
+    for key in local_keys(source.root):
         try:
             size = source.size(key)
-        except MissingFile:
-            continue  # removed since the directory was listed
-        try:
             if _size_in(target, key) == size:
                 report.present += 1
             else:
                 with source.open(key) as stream:
                     report.copied_bytes += target.save(key, stream)
                 report.copied += 1
+        except MissingFile:
+            continue  # removed since the directory was listed
         except target.failures as error:
             report.failed.append(f"{key}: {target.explain(error)}")
+            continue
+        except OSError as error:  # the local file (the target's own errors are its failures above)
+            report.failed.append(f"{key}: cannot read {source.root / key}: {error.strerror or error}")
             continue
         report.stored.add(key)
     return report
