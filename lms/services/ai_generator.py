@@ -61,6 +61,7 @@ PROMPT_MAX_CHARS = 60_000
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*", re.UNICODE)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"“„(]?[A-ZČŠŽĆĐ0-9])")
 _STATEMENT_WORDS = (6, 40)
+_ARTICLE_BEFORE = re.compile(r"(?<!\w)an? $", re.IGNORECASE)
 _SUMMARY_SENTENCES = 3
 
 _STOP_WORDS_TEXT_EN = """
@@ -270,6 +271,7 @@ class _Statement:
     text: str
     block: int
     section: int
+    listed: bool = False  # a list item: often a phrase ("Safety shoes with steel toe caps."), not a claim
     # Where key terms stand in the text, longest first so "safety" inside "safety helmet" is not one.
     spans: list[tuple[int, int, str]] = field(default_factory=list)
     score: float = 0.0
@@ -283,6 +285,11 @@ class _Statement:
         """The text with the term's (only) occurrence replaced."""
         start, end = next((start, end) for start, end, other in self.spans if other == term)
         return self.text[:start] + replacement + self.text[end:]
+
+    def after_article(self, term: str) -> bool:
+        """The term follows "a" or "an", which another word may no longer fit ("a equipment")."""
+        start = next(start for start, _end, other in self.spans if other == term)
+        return _ARTICLE_BEFORE.search(self.text[:start]) is not None
 
     def surface(self, term: str) -> str:
         """The term as this statement writes it."""
@@ -489,7 +496,7 @@ def _analyse(blocks: list[Block]) -> _Analysis:
     for index, block in enumerate(blocks):
         section = section_of.get(index, 0)
         for sentence in _sentences(block):
-            sentences.append(_Statement(sentence, index, section))
+            sentences.append(_Statement(sentence, index, section, listed=block.kind == LIST))
             for term, surface, role in _phrases(sentence):
                 counts[term] += 1
                 spread[term].add(section)
@@ -577,6 +584,26 @@ def _drop_nested(terms: list[str], counts: Counter[str]) -> list[str]:
             continue
         kept.append(term)
     return kept
+
+
+def _kin(word: str, other: str) -> bool:
+    """Two forms of one word, as far as a stemmer-less reader can tell: Slovenian declines
+    ("viličar", "viličarja", "viličarje"), English adds endings ("shift", "shifts"). Such forms
+    share all but their last two or three letters."""
+    shorter = min(len(word), len(other))
+    common = next((index for index, (a, b) in enumerate(zip(word, other, strict=False)) if a != b), shorter)
+    return word == other or (common >= max(4, shorter - 2) and max(len(word), len(other)) - common <= 3)
+
+
+def _related(term: str, other: str) -> bool:
+    """A word of one is a form of a word of the other: one is no wrong answer for the other."""
+    return any(_kin(word, another) for word in term.split() for another in other.split())
+
+
+def _mentioned(lowered_text: str, term: str) -> bool:
+    """The text has the term in some form: each of its words, declined or not."""
+    words = set(_WORD.findall(lowered_text))
+    return all(any(_kin(part, word) for word in words) for part in term.split())
 
 
 def _has_term(lowered_text: str, term: str) -> bool:
@@ -672,11 +699,10 @@ def _distractors(analysis: _Analysis, term: str, text: str, count: int, seed: st
     thing, an action for an action) and length first, then of its length and no known kind, then
     of its length, then any; the best-ranked few of each, in a seeded order."""
     lowered = text.casefold()
-    answer_words = set(term.split())
     others = [
         other
         for other in analysis.terms
-        if other != term and not _has_term(lowered, other) and not answer_words & set(other.split())
+        if other != term and not _mentioned(lowered, other) and not _related(term, other)
     ]
     role = analysis.roles.get(term)
     same_length = [other for other in others if other.count(" ") == term.count(" ")]
@@ -722,12 +748,15 @@ def _completion(statement: _Statement, analysis: _Analysis) -> dict[str, Any] | 
 
 def _true_or_false(statement: _Statement, analysis: _Analysis) -> dict[str, Any] | None:
     """TRUE_FALSE: the statement as written (true) or with a key term swapped for another (false)."""
+    if statement.listed:
+        return None
     rng = _rng(statement.text, TRUE_FALSE)
     text = statement.text
     is_true = rng.random() < 0.5
     if not is_true:
         term = _answer_term(statement)
-        other = _distractors(analysis, term, statement.text, 1, statement.text) if term else []
+        swappable = term is not None and not statement.after_article(term)
+        other = _distractors(analysis, term, statement.text, 1, statement.text) if swappable else []
         if other:
             text = statement.replaced(term, _match_case(analysis.surface[other[0]], statement.surface(term)))
         else:
@@ -762,10 +791,15 @@ def _about_term(statement: _Statement, analysis: _Analysis) -> dict[str, Any] | 
     for other in analysis.statements:
         if len(false) >= 2:
             break
-        if other.section == statement.section or term in other.terms:
+        if other.section == statement.section or other.listed or term in other.terms:
             continue
         swap = _answer_term(other, words)
-        if swap is None or set(swap.split()) & set(term.split()):
+        if swap is None or _related(swap, term) or _mentioned(other.text.casefold(), term):
+            continue
+        if other.after_article(swap):
+            continue
+        kinds = {analysis.roles.get(swap), analysis.roles.get(term)}
+        if len(kinds - {None}) > 1:  # an action put where a thing stood reads as nonsense, not as a claim
             continue
         false.append(other.replaced(swap, _match_case(display, other.surface(swap))))
     if not false:

@@ -7,6 +7,7 @@ answering in that API's format — never the internet.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -160,6 +161,99 @@ def test_a_blank_action_is_offered_actions_and_a_blank_thing_things() -> None:
         "wear",
     ]
     assert all("horn" not in options or "drive" not in options for options in blanks.values())
+
+
+VILICARJI = """# Pravilnik o viličarjih
+Pravilnik velja za vse zaposlene, ki v skladišču upravljajo viličarje. Določa, kdo sme voziti viličar in kako \
+ga pregledamo pred izmeno.
+## Dovoljenje
+Viličar sme upravljati le delavec z veljavnim dovoljenjem vodje skladišča. Dovoljenje velja za točno \
+določeno vrsto viličarja in ga je treba obnoviti vsaki dve leti. Študenti v prvem tednu dela viličarja ne \
+upravljajo.
+## Pregled
+Voznik pred začetkom vsake izmene opravi pregled viličarja in ga vpiše v knjigo pregledov. Voznik preveri \
+zavore, hupo in luči viličarja.
+- Zavore in parkirna zavora.
+- Hupa, luči in utripalka.
+## Nezgode
+Viličar z okvaro se takoj izključi iz uporabe, ključ pa se preda vodji izmene. Vsako nezgodo voznik isti dan \
+prijavi varnostnemu inženirju. Ponovna kršitev pomeni odvzem dovoljenja za vožnjo viličarja.
+"""
+
+
+def test_a_form_of_the_answer_is_never_a_wrong_option_nor_the_swap_that_makes_a_statement_false() -> None:
+    blocks = list(text_document(VILICARJI).blocks)
+    draft = OfflineGenerator().draft(blocks, "sl")
+    sentences = [sentence for block in blocks for sentence in block.text.replace("\n", " ").split(". ")]
+
+    for question in draft["questions"]:
+        right = [option["text"].lower() for option in question["options"] if option["correct"]]
+        wrong = [option["text"].lower() for option in question["options"] if not option["correct"]]
+        if question["type"] == "SINGLE_CHOICE":
+            assert not any(option.startswith("viličar") for option in wrong if right[0].startswith("viličar"))
+        if question["type"] == "TRUE_FALSE" and right == ["ne drži"]:
+            claim = question["text"].removeprefix("Drži ali ne drži: ").rstrip(".")
+            assert not any(_same_but_a_form(claim, sentence.rstrip(".")) for sentence in sentences), claim
+    assert any(question["type"] == "TRUE_FALSE" for question in draft["questions"])
+
+
+def _same_but_a_form(claim: str, sentence: str) -> bool:
+    """The claim is the sentence with one word swapped for another form of it ("viličarja" → "viličar")."""
+    ours, theirs = claim.split(), sentence.split()
+    differ = [(a, b) for a, b in zip(ours, theirs, strict=False) if a != b]
+    return len(ours) == len(theirs) and len(differ) == 1 and differ[0][0][:6] == differ[0][1][:6]
+
+
+KIT = """# Personal protective equipment
+## What the stores issue
+Every worker collects the protective equipment from the stores before the first shift. The stores keep \
+the protective equipment in sizes for every worker.
+- Safety shoes with steel toe caps for the workshop floor.
+- Safety glasses with side shields for the grinding machines.
+- Hearing protection with a snug fit for the press hall.
+- Cut resistant gloves for handling sheet metal edges.
+## Looking after it
+Damaged protective equipment is reported to the team leader on the same day. Workers clean the safety \
+glasses after each shift and store the safety shoes in their locker.
+## Why it matters
+A worker without safety glasses at a grinding machine risks an eye injury that cannot be undone. A \
+supervisor stops the work of anyone without the equipment the task needs.
+"""
+
+
+def test_true_or_false_asks_about_sentences_not_list_items() -> None:
+    """An item of a list is often a phrase: "True or false: Safety shoes with steel toe caps." asks nothing."""
+    blocks = list(text_document(KIT).blocks)
+    items = {item.rstrip(".") for block in blocks for item in block.items}
+
+    generator = OfflineGenerator()
+    draft = generator.draft(blocks, "en")
+    asked = draft["questions"] + [generator.question(blocks, draft, question["id"]) for question in draft["questions"]]
+    claims = [question["text"] for question in asked if question["type"] == "TRUE_FALSE"]
+
+    assert claims
+    assert [claim for claim in claims if any(item in claim for item in items)] == []
+
+
+ARTICLES = """# Equipment rules
+## Care
+Employees inspect their equipment before each use in the workshop. Damaged equipment is reported to the team \
+leader on the same day.
+## Risks
+A worker without safety glasses risks an eye injury at the grinding machine. A worker who arrives without \
+gloves does not start work at the press.
+"""
+
+
+def test_a_word_put_in_after_a_or_an_still_reads_as_english() -> None:
+    """A false option swaps a term for another; after "a" that would read "A equipment without …"."""
+    blocks = list(text_document(ARTICLES).blocks)
+    generator = OfflineGenerator()
+    draft = generator.draft(blocks, "en")
+    asked = draft["questions"] + [generator.question(blocks, draft, question["id"]) for question in draft["questions"]]
+    texts = [question["text"] for question in asked] + [o["text"] for q in asked for o in q["options"]]
+
+    assert [text for text in texts if re.search(r"(?<!\w)[Aa] [aeiouAEIOU]", text)] == []
 
 
 def test_section_html_is_escaped_and_keeps_tables() -> None:
