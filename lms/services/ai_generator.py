@@ -798,9 +798,6 @@ def _about_term(statement: _Statement, analysis: _Analysis) -> dict[str, Any] | 
             continue
         if other.after_article(swap):
             continue
-        kinds = {analysis.roles.get(swap), analysis.roles.get(term)}
-        if len(kinds - {None}) > 1:  # an action put where a thing stood reads as nonsense, not as a claim
-            continue
         false.append(other.replaced(swap, _match_case(display, other.surface(swap))))
     if not false:
         return None
