@@ -222,7 +222,8 @@ supervisor stops the work of anyone without the equipment the task needs.
 
 
 def test_true_or_false_asks_about_sentences_not_list_items() -> None:
-    """An item of a list is often a phrase: "True or false: Safety shoes with steel toe caps." asks nothing."""
+    """An item of a list is often a phrase: "True or false: Safety shoes with steel toe caps." asks nothing,
+    and "Equipment shoes with steel toe caps." is no claim to reject either."""
     blocks = list(text_document(KIT).blocks)
     items = {item.rstrip(".") for block in blocks for item in block.items}
 
@@ -230,9 +231,21 @@ def test_true_or_false_asks_about_sentences_not_list_items() -> None:
     draft = generator.draft(blocks, "en")
     asked = draft["questions"] + [generator.question(blocks, draft, question["id"]) for question in draft["questions"]]
     claims = [question["text"] for question in asked if question["type"] == "TRUE_FALSE"]
+    made_up = [
+        option["text"]
+        for question in asked
+        if question["type"] == "MULTIPLE_CHOICE"
+        for option in question["options"]
+        if not option["correct"]
+    ]
 
     assert claims
     assert [claim for claim in claims if any(item in claim for item in items)] == []
+    assert [text for text in made_up if any(_tail(item) in text for item in items)] == [], "a false option of an item"
+
+
+def _tail(text: str) -> str:
+    return " ".join(text.split()[-4:])
 
 
 ARTICLES = """# Equipment rules
