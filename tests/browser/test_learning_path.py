@@ -42,7 +42,7 @@ def _hr_creates_and_publishes_the_module(journey: Journey) -> None:
     journey.shot("modules")
     page.get_by_role("link", name="Create", exact=True).click()
     page.get_by_label("Title").fill(MODULE)
-    page.get_by_label("Description").fill("Picking, placing and climbing a ladder without a fall.")
+    journey.rich_text("<p>Picking, placing and climbing a ladder without a fall.</p>")
     journey.choose("difficulty", "Beginner")
     journey.shot("module-create")
     journey.save()

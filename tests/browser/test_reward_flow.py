@@ -47,7 +47,7 @@ def _hr_creates_the_reward(journey: Journey) -> None:
     journey.shot("catalog")
     page.get_by_role("link", name="Create", exact=True).click()
     page.get_by_label("Title").fill(REWARD)
-    page.get_by_label("Description").fill(DESCRIPTION)
+    journey.rich_text(f"<p>{DESCRIPTION}</p>")
     page.get_by_label("Cost (XP)").fill(str(COST))
     page.get_by_label("Approval required").check()
     page.get_by_label("Active").check()
