@@ -606,10 +606,6 @@ def _mentioned(lowered_text: str, term: str) -> bool:
     return all(any(_kin(part, word) for word in words) for part in term.split())
 
 
-def _has_term(lowered_text: str, term: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", lowered_text) is not None
-
-
 def _terms_pattern(terms: list[str]) -> re.Pattern[str] | None:
     """One pattern for every term, longest first, so a match at a place takes the longest term."""
     if not terms:
